@@ -1,0 +1,70 @@
+#include "core/allocator.h"
+
+#include <cstdlib>
+#include <new>
+
+#include "core/cuda_runtime.h"
+#include "core/error.h"
+
+namespace latent {
+namespace {
+
+constexpr size_t kGranule = 256;
+
+size_t RoundUp(size_t bytes) { return (bytes + kGranule - 1) / kGranule * kGranule; }
+
+void* CpuRawAlloc(size_t bytes) {
+  void* p = std::aligned_alloc(kGranule, bytes);
+  if (p == nullptr) throw std::bad_alloc();
+  return p;
+}
+void CpuRawFree(void* p) { std::free(p); }
+
+}  // namespace
+
+void* CachingAllocator::Allocate(size_t bytes) {
+  const size_t size = RoundUp(bytes == 0 ? 1 : bytes);
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = free_blocks_.find(size);
+    if (it != free_blocks_.end() && !it->second.empty()) {
+      void* p = it->second.back();
+      it->second.pop_back();
+      cached_bytes_ -= size;
+      return p;
+    }
+  }
+  try {
+    return raw_alloc_(size);
+  } catch (const std::bad_alloc&) {
+    // Out of memory with blocks parked in the cache: give them back and try once more.
+    ReleaseCached();
+    return raw_alloc_(size);
+  }
+}
+
+void CachingAllocator::Free(void* ptr, size_t bytes) {
+  if (ptr == nullptr) return;
+  const size_t size = RoundUp(bytes == 0 ? 1 : bytes);
+  std::lock_guard<std::mutex> lock(mutex_);
+  free_blocks_[size].push_back(ptr);
+  cached_bytes_ += size;
+}
+
+void CachingAllocator::ReleaseCached() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  for (auto& [size, blocks] : free_blocks_)
+    for (void* p : blocks) raw_free_(p);
+  free_blocks_.clear();
+  cached_bytes_ = 0;
+}
+
+Allocator& AllocatorFor(Device device) {
+  if (device.is_cpu()) {
+    static CachingAllocator cpu(CpuRawAlloc, CpuRawFree);
+    return cpu;
+  }
+  return CudaAllocator(device.index);
+}
+
+}  // namespace latent

@@ -1,0 +1,48 @@
+// Memory for tensors. Each device has one caching allocator: freed blocks are kept in per-size
+// free lists and handed out again, so a training step that allocates the same sizes every
+// iteration stops calling malloc/cudaMalloc after its first step.
+#pragma once
+
+#include <cstddef>
+#include <map>
+#include <mutex>
+#include <vector>
+
+#include "core/device.h"
+
+namespace latent {
+
+class Allocator {
+ public:
+  virtual ~Allocator() = default;
+  virtual void* Allocate(size_t bytes) = 0;
+  virtual void Free(void* ptr, size_t bytes) = 0;
+};
+
+// Wraps a raw allocator (RawAlloc/RawFree) with exact-size free lists. Sizes are rounded up to
+// 256 bytes, which also keeps every block aligned for 512-bit loads.
+class CachingAllocator : public Allocator {
+ public:
+  using RawAlloc = void* (*)(size_t bytes);
+  using RawFree = void (*)(void* ptr);
+  CachingAllocator(RawAlloc raw_alloc, RawFree raw_free) : raw_alloc_(raw_alloc), raw_free_(raw_free) {}
+  ~CachingAllocator() override { ReleaseCached(); }
+
+  void* Allocate(size_t bytes) override;
+  void Free(void* ptr, size_t bytes) override;
+  // Returns every cached block to the raw allocator (e.g. before retrying a failed allocation).
+  void ReleaseCached();
+  size_t cached_bytes() const { return cached_bytes_; }
+
+ private:
+  RawAlloc raw_alloc_;
+  RawFree raw_free_;
+  std::mutex mutex_;
+  std::map<size_t, std::vector<void*>> free_blocks_;
+  size_t cached_bytes_ = 0;
+};
+
+// The allocator for a device (created on first use, lives for the program).
+Allocator& AllocatorFor(Device device);
+
+}  // namespace latent

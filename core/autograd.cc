@@ -1,0 +1,155 @@
+#include "core/autograd.h"
+
+#include <algorithm>
+#include <unordered_map>
+
+#include "core/tensor_math.h"
+
+namespace latent {
+namespace {
+thread_local bool grad_enabled = true;
+}  // namespace
+
+bool GradEnabled() { return grad_enabled; }
+NoGradGuard::NoGradGuard() : previous_(grad_enabled) { grad_enabled = false; }
+NoGradGuard::~NoGradGuard() { grad_enabled = previous_; }
+
+std::vector<Tensor> Node::RunBackward(const std::vector<Tensor>& grad_outputs) {
+  LATENT_CHECK(backward_, "backward reached op '", OpName(op_), "' whose graph was already freed: "
+               "call Backward() once per forward pass");
+  return backward_(grad_outputs);
+}
+
+void Node::Free() {
+  backward_ = nullptr;
+  inputs_.clear();
+}
+
+bool NeedsGraph(const std::vector<Tensor>& inputs) {
+  if (!grad_enabled) return false;
+  return std::any_of(inputs.begin(), inputs.end(),
+                     [](const Tensor& t) { return t.defined() && t.requires_grad(); });
+}
+
+Tensor Detach(const Tensor& t) {
+  Tensor d = t;
+  d.SetHistory(nullptr, 0);
+  return d;
+}
+
+void Record(OpKind op, const std::vector<Tensor>& inputs, std::vector<Tensor*> outputs,
+            BackwardFn backward) {
+  if (!NeedsGraph(inputs)) return;
+  std::vector<Shape> shapes;
+  for (const Tensor* out : outputs) shapes.push_back(out->shape());
+  auto node = std::make_shared<Node>(op, inputs, std::move(shapes), std::move(backward));
+  for (size_t i = 0; i < outputs.size(); ++i) outputs[i]->SetHistory(node, static_cast<int>(i));
+}
+
+std::vector<std::shared_ptr<Node>> TopologicalOrder(const Tensor& root) {
+  // Kahn's algorithm on the graph reversed: a node runs once every node that consumes one of its
+  // outputs has run, so each output's gradient is complete when its node sees it.
+  std::vector<std::shared_ptr<Node>> nodes;
+  std::unordered_map<Node*, int> consumers;
+  std::vector<Node*> stack;
+  if (root.grad_fn()) {
+    nodes.push_back(root.grad_fn());
+    consumers[root.grad_fn().get()] = 0;
+    stack.push_back(root.grad_fn().get());
+  }
+  while (!stack.empty()) {  // discover every node once, iteratively (deep graphs cannot overflow)
+    Node* node = stack.back();
+    stack.pop_back();
+    for (const Tensor& in : node->inputs()) {
+      const std::shared_ptr<Node>& producer = in.defined() ? in.grad_fn() : nullptr;
+      if (!producer) continue;
+      auto [it, inserted] = consumers.emplace(producer.get(), 0);
+      ++it->second;
+      if (inserted) {
+        nodes.push_back(producer);
+        stack.push_back(producer.get());
+      }
+    }
+  }
+  std::unordered_map<Node*, std::shared_ptr<Node>> owner;
+  for (const auto& n : nodes) owner[n.get()] = n;
+  std::vector<std::shared_ptr<Node>> order;
+  std::vector<Node*> ready;
+  if (root.grad_fn()) ready.push_back(root.grad_fn().get());
+  while (!ready.empty()) {
+    Node* node = ready.back();
+    ready.pop_back();
+    order.push_back(owner[node]);
+    for (const Tensor& in : node->inputs()) {
+      const std::shared_ptr<Node>& producer = in.defined() ? in.grad_fn() : nullptr;
+      if (producer && --consumers[producer.get()] == 0) ready.push_back(producer.get());
+    }
+  }
+  return order;
+}
+
+namespace {
+
+// Sums gradient contributions. A pending (non-leaf) slot is replaced by a fresh sum, never
+// updated in place: a backward function may hand the same tensor to several inputs (add passes dy
+// to both), so writing into it would corrupt the others.
+void AccumulatePending(Tensor& slot, const Tensor& g) { slot = slot.defined() ? math::Add(slot, g) : g; }
+
+// A leaf's gradient buffer is its own (a clone, or a view into the optimizer's flat gradient
+// buffer), so it accumulates in place: `+=` across backward passes until ZeroGrad.
+void AccumulateLeaf(Tensor& grad, const Tensor& g) {
+  if (grad.defined()) {
+    math::AddInPlace(grad, g);
+  } else {
+    grad = g.Clone();
+  }
+}
+
+}  // namespace
+
+void RunBackward(const Tensor& root) {
+  LATENT_CHECK(root.defined(), "Backward() on an undefined tensor");
+  LATENT_CHECK(root.numel() == 1, "Backward() needs a one-element loss, found shape ",
+               root.shape().ToString());
+  LATENT_CHECK(root.requires_grad(), "Backward() on a tensor that does not require a gradient "
+               "(no input of the computation requires one, or it ran under NoGradGuard)");
+  const Tensor one = Tensor::Full(root.shape(), 1.0, root.dtype(), root.device());
+  if (!root.grad_fn()) {  // the root is itself a leaf
+    AccumulateLeaf(root.autograd()->grad, one);
+    return;
+  }
+  const std::vector<std::shared_ptr<Node>> order = TopologicalOrder(root);
+  std::unordered_map<Node*, std::vector<Tensor>> pending;  // gradients of each node's outputs
+  pending[root.grad_fn().get()].resize(root.grad_fn()->num_outputs());
+  pending[root.grad_fn().get()][root.output_index()] = one;
+
+  for (const std::shared_ptr<Node>& node : order) {
+    std::vector<Tensor> grad_outputs = std::move(pending[node.get()]);
+    pending.erase(node.get());
+    grad_outputs.resize(node->num_outputs());
+    std::vector<Tensor> grad_inputs = node->RunBackward(grad_outputs);
+    const std::vector<Tensor>& inputs = node->inputs();
+    LATENT_CHECK(grad_inputs.size() == inputs.size(), "backward of op '", OpName(node->op()),
+                 "' returned ", grad_inputs.size(), " gradients for ", inputs.size(), " inputs");
+    for (size_t i = 0; i < inputs.size(); ++i) {
+      const Tensor& in = inputs[i];
+      if (!in.defined() || !in.requires_grad()) continue;
+      const Tensor& g = grad_inputs[i];
+      LATENT_CHECK(g.defined(), "backward of op '", OpName(node->op()),
+                   "' returned no gradient for input ", i, ", which requires one");
+      LATENT_CHECK(g.shape() == in.shape(), "backward of op '", OpName(node->op()),
+                   "' returned a gradient of shape ", g.shape().ToString(), " for input ", i,
+                   " of shape ", in.shape().ToString());
+      if (in.grad_fn()) {
+        std::vector<Tensor>& slots = pending[in.grad_fn().get()];
+        slots.resize(in.grad_fn()->num_outputs());
+        AccumulatePending(slots[in.output_index()], g);
+      } else {
+        AccumulateLeaf(in.autograd()->grad, g);
+      }
+    }
+    node->Free();  // the graph is freed as it is walked
+  }
+}
+
+}  // namespace latent

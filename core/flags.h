@@ -1,0 +1,51 @@
+// Command-line flags: each command declares the flags it accepts (name, default, help), and
+// parsing rejects anything else with a message that names the flag and lists the known ones.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace latent {
+
+struct FlagSpec {
+  std::string name;           // without the leading dashes: "batch-size"
+  std::string default_value;  // "" for flags without a default
+  std::string help;
+};
+
+class Flags {
+ public:
+  Flags(std::string command, std::vector<FlagSpec> specs);
+  void Add(const std::vector<FlagSpec>& specs);
+
+  // Accepts "--name value" and "--name=value"; "--help"/"-h" sets help(). Throws latent::Error on
+  // an unknown flag, a missing value or a positional argument.
+  void Parse(const std::vector<std::string>& args);
+  bool help() const { return help_; }
+  std::string Usage() const;
+
+  bool Has(const std::string& name) const;  // declared
+  bool IsSet(const std::string& name) const;  // given on the command line
+  const std::string& Get(const std::string& name) const;
+  void Set(const std::string& name, const std::string& value);
+  // Typed reads, validated: "--epochs expects an integer >= 1, found 'x'".
+  int64_t GetInt(const std::string& name, int64_t min, int64_t max) const;
+  double GetDouble(const std::string& name, double min, double max) const;
+  bool GetBool(const std::string& name) const;  // true/false/1/0/yes/no
+  // Checks `value` is one of `choices`.
+  const std::string& GetChoice(const std::string& name,
+                               const std::vector<std::string>& choices) const;
+  const std::vector<FlagSpec>& specs() const { return specs_; }
+  const std::string& command() const { return command_; }
+
+ private:
+  const FlagSpec& Find(const std::string& name) const;
+  std::string command_;
+  std::vector<FlagSpec> specs_;
+  std::vector<std::string> values_;
+  std::vector<bool> set_;
+  bool help_ = false;
+};
+
+}  // namespace latent

@@ -1,0 +1,17 @@
+// PNG output for reconstructions, samples and latent-space sweeps.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace latent {
+
+// Writes n grayscale images as one PNG grid, row by row. images: (n, h, w), row-major, values in
+// [0, 1] (clamped; NaN draws black). The grid has min(cols, n) columns, like torchvision's
+// make_grid, and `pad` pixels of mid gray (128) between tiles; empty cells in the last row are
+// gray too. Atomic like WriteFileAtomic. Throws latent::Error naming the file if a size is out of
+// range or the file cannot be written.
+void WriteImageGrid(const std::string& path, const float* images, int64_t n, int64_t h, int64_t w,
+                    int64_t cols, int64_t pad = 2);
+
+}  // namespace latent

@@ -1,0 +1,94 @@
+// The op table. Each row: name, forward, derivative (as the backward implements it), gradient
+// check range and tolerances, CUDA kernel present, check shapes, and how to apply the op.
+//
+// Tolerances: the checks run in f64 with central differences of step h = 1e-6, whose error is
+// O(h^2 f''') + O(eps_f64 / h) ~ 1e-10; atol 1e-6 / rtol 1e-5 leaves a wide margin for that while
+// still catching any wrong derivative (an error in a formula shows up at O(1)).
+#include "core/op_table.h"
+
+#include <iterator>
+
+#include "core/ops.h"
+
+namespace latent {
+namespace {
+
+using In = const std::vector<Tensor>&;
+
+// Shared by every row: see the comment at the top of the file.
+constexpr double kAtol = 1e-6, kRtol = 1e-5;
+
+const OpInfo kOps[] = {
+    {OpKind::kMatmul, "matmul", "C = A B", "dA = dC B^T;  dB = A^T dC", -1, 1, kAtol, kRtol, true,
+     {{3, 4}, {4, 5}}, [](In x) { return Matmul(x[0], x[1]); }},
+    {OpKind::kLinear, "linear", "y = x W^T + b",
+     "dx = dy W;  dW = dy^T x;  db = sum over rows of dy", -1, 1, kAtol, kRtol, true,
+     {{3, 4}, {5, 4}, {5}}, [](In x) { return Linear(x[0], x[1], x[2]); }},
+    {OpKind::kAdd, "add", "c = a + b", "da = dc;  db = dc", -1, 1, kAtol, kRtol, true,
+     {{3, 4}, {3, 4}}, [](In x) { return Add(x[0], x[1]); }},
+    {OpKind::kSub, "sub", "c = a - b", "da = dc;  db = -dc", -1, 1, kAtol, kRtol, true,
+     {{3, 4}, {3, 4}}, [](In x) { return Sub(x[0], x[1]); }},
+    {OpKind::kMul, "mul", "c = a * b (elementwise)", "da = dc * b;  db = dc * a", -1, 1, kAtol,
+     kRtol, true, {{3, 4}, {3, 4}}, [](In x) { return Mul(x[0], x[1]); }},
+    {OpKind::kScale, "scale", "y = s x (s a constant)", "dx = s dy", -1, 1, kAtol, kRtol, true,
+     {{3, 4}}, [](In x) { return Scale(x[0], -1.7); }},
+    {OpKind::kSum, "sum", "s = sum_i x_i", "dx_i = ds", -1, 1, kAtol, kRtol, true, {{3, 4}},
+     [](In x) { return Sum(x[0]); }},
+    {OpKind::kMean, "mean", "m = (1/n) sum_i x_i", "dx_i = dm / n", -1, 1, kAtol, kRtol, true,
+     {{3, 4}}, [](In x) { return Mean(x[0]); }},
+    {OpKind::kRelu, "relu", "y = max(x, 0)", "dx = dy * [x > 0]", -2, 2, kAtol, kRtol, true,
+     {{3, 4}}, [](In x) { return Relu(x[0]); }},
+    {OpKind::kLeakyRelu, "leaky_relu", "y = x if x > 0 else a x", "dx = dy * (x > 0 ? 1 : a)", -2,
+     2, kAtol, kRtol, true, {{3, 4}}, [](In x) { return LeakyRelu(x[0], 0.1); }},
+    {OpKind::kSigmoid, "sigmoid", "y = 1 / (1 + exp(-x))", "dx = dy * y (1 - y)", -4, 4, kAtol,
+     kRtol, true, {{3, 4}}, [](In x) { return Sigmoid(x[0]); }},
+    {OpKind::kTanh, "tanh", "y = tanh x", "dx = dy * (1 - y^2)", -2, 2, kAtol, kRtol, true,
+     {{3, 4}}, [](In x) { return Tanh(x[0]); }},
+    {OpKind::kSoftplus, "softplus", "y = log(1 + exp x) = max(x, 0) + log1p(exp(-|x|))",
+     "dx = dy * sigmoid(x)", -4, 4, kAtol, kRtol, true, {{3, 4}},
+     [](In x) { return Softplus(x[0]); }},
+    {OpKind::kExp, "exp", "y = exp x", "dx = dy * y", -2, 2, kAtol, kRtol, true, {{3, 4}},
+     [](In x) { return Exp(x[0]); }},
+    {OpKind::kLog, "log", "y = log x", "dx = dy / x", 0.2, 3, kAtol, kRtol, true, {{3, 4}},
+     [](In x) { return Log(x[0]); }},
+    {OpKind::kSquare, "square", "y = x^2", "dx = 2 x dy", -2, 2, kAtol, kRtol, true, {{3, 4}},
+     [](In x) { return Square(x[0]); }},
+    {OpKind::kReshape, "reshape", "y = x viewed with a new shape (same elements, same order)",
+     "dx = dy viewed with x's shape", -1, 1, kAtol, kRtol, true, {{3, 4}},
+     [](In x) { return Reshape(x[0], {2, 6}); }},
+    {OpKind::kConcat, "concat", "out = [a | b] (columns)", "da = dout[:, :Da];  db = dout[:, Da:]",
+     -1, 1, kAtol, kRtol, true, {{3, 2}, {3, 4}}, [](In x) { return Concat(x[0], x[1]); }},
+    {OpKind::kGatherRows, "gather_rows", "out[b] = x[index[b]]",
+     "dx[n] = sum over b with index[b] = n of dout[b]", -1, 1, kAtol, kRtol, true, {{5, 3}},
+     [](In x) {  // index 4 repeats: its row must receive both gradients
+       return GatherRows(x[0], Tensor::FromVector<int32_t>({4, 0, 4, 2}, {4}, x[0].device()));
+     }},
+    {OpKind::kBceWithLogits, "bce_with_logits",
+     "l_b = sum_j max(x,0) - x t + log(1 + exp(-|x|))  (x logits, t targets)",
+     "dx = dl_b * (sigmoid(x) - t);  dt = -dl_b * x", -3, 3, kAtol, kRtol, true,
+     {{3, 4}, {3, 4}}, [](In x) { return BceWithLogits(x[0], x[1]); }},
+    {OpKind::kMse, "mse", "l_b = sum_j (a - b)^2", "da = 2 dl_b (a - b);  db = -da", -1, 1, kAtol,
+     kRtol, true, {{3, 4}, {3, 4}}, [](In x) { return Mse(x[0], x[1]); }},
+    {OpKind::kReparamKl, "reparam_kl",
+     "z = mu + exp(logvar/2) eps, eps ~ N(0, I) from Philox;  "
+     "kl_b = -1/2 sum_d (1 + logvar - mu^2 - exp(logvar))",
+     "dmu = dz + dkl_b mu;  dlogvar = dz eps exp(logvar/2) / 2 + dkl_b (exp(logvar) - 1) / 2",
+     -1.5, 1.5, kAtol, kRtol, true, {{3, 4}, {3, 4}},
+     [](In x) {  // both outputs in one tensor: [z | kl]
+       ReparamKlResult r = ReparamKl(x[0], x[1], /*seed=*/7, /*offset=*/3);
+       return Concat(r.z, Reshape(r.kl, {r.kl.size(0), 1}));
+     }},
+};
+
+static_assert(std::size(kOps) == kNumOps,
+              "every OpKind needs exactly one row in the op table (core/op_table.cc)");
+
+}  // namespace
+
+const OpInfo* AllOps() { return kOps; }
+
+const OpInfo& GetOpInfo(OpKind kind) { return kOps[static_cast<size_t>(kind)]; }
+
+const char* OpName(OpKind kind) { return GetOpInfo(kind).name; }
+
+}  // namespace latent

@@ -1,0 +1,45 @@
+// The one table of differentiable ops: for each, its name, its forward and derivative formulas as
+// text, the input range and tolerances for gradient checks, and whether a CUDA kernel exists.
+// The parameterized test in tests/op_table_test.cc walks this table (finite differences in double
+// precision on the CPU; CPU against CUDA on a GPU), and `latent ops` renders it for
+// docs/gradients.md, so code, tests and documentation cannot drift apart.
+#pragma once
+
+#include <cstddef>
+#include <vector>
+
+#include "core/shape.h"
+
+namespace latent {
+
+class Tensor;
+
+enum class OpKind : int {
+  kMatmul, kLinear, kAdd, kSub, kMul, kScale, kSum, kMean,
+  kRelu, kLeakyRelu, kSigmoid, kTanh, kSoftplus, kExp, kLog, kSquare,
+  kReshape, kConcat, kGatherRows, kBceWithLogits, kMse, kReparamKl,
+  kCount  // keep last
+};
+constexpr size_t kNumOps = static_cast<size_t>(OpKind::kCount);
+
+struct OpInfo {
+  OpKind kind;
+  const char* name;
+  const char* forward;     // what the op computes
+  const char* derivative;  // its derivative(s), as the backward function implements them
+  // Gradient checks draw every floating-point input uniformly from [lo, hi] (chosen to avoid
+  // kinks and poles, e.g. log needs x > 0), compare autograd with central differences in f64.
+  double lo, hi;
+  double atol, rtol;
+  bool has_cuda;
+  // The input shapes of the check, and a function applying the op to them (fixing any
+  // non-tensor argument) and returning one tensor.
+  std::vector<Shape> check_shapes;
+  Tensor (*apply)(const std::vector<Tensor>& inputs);
+};
+
+const OpInfo& GetOpInfo(OpKind kind);
+const OpInfo* AllOps();  // kNumOps entries, in OpKind order
+const char* OpName(OpKind kind);
+
+}  // namespace latent

@@ -1,0 +1,56 @@
+// The differentiable ops. Each records its backward pass (core/autograd.h) when an input requires
+// a gradient; forward and backward sit side by side in core/ops_*.cc, and every derivative is
+// also written down as a formula in the op table (core/op_table.cc).
+#pragma once
+
+#include <cstdint>
+
+#include "core/tensor.h"
+
+namespace latent {
+
+// --- core/ops_linear.cc ---------------------------------------------------------------------------
+Tensor Matmul(const Tensor& a, const Tensor& b);  // (M, K) @ (K, N) -> (M, N)
+// y = x W^T + b;  x: (B, in), w: (out, in) (PyTorch's layout), b: (out) or undefined.
+Tensor Linear(const Tensor& x, const Tensor& w, const Tensor& b);
+
+// --- core/ops_elementwise.cc ----------------------------------------------------------------------
+Tensor Add(const Tensor& a, const Tensor& b);  // same shapes
+Tensor Sub(const Tensor& a, const Tensor& b);
+Tensor Mul(const Tensor& a, const Tensor& b);
+Tensor Scale(const Tensor& x, double factor);
+Tensor Relu(const Tensor& x);
+Tensor LeakyRelu(const Tensor& x, double negative_slope = 0.01);
+Tensor Sigmoid(const Tensor& x);
+Tensor Tanh(const Tensor& x);
+Tensor Softplus(const Tensor& x);
+Tensor Exp(const Tensor& x);
+Tensor Log(const Tensor& x);
+Tensor Square(const Tensor& x);
+
+// --- core/ops_reduce.cc ---------------------------------------------------------------------------
+Tensor Sum(const Tensor& x);   // all elements -> a scalar (shape ())
+Tensor Mean(const Tensor& x);
+
+// --- core/ops_rows.cc -----------------------------------------------------------------------------
+Tensor Reshape(const Tensor& x, const Shape& shape);  // same elements, new shape (shares memory)
+Tensor Concat(const Tensor& a, const Tensor& b);  // (B, Da), (B, Db) -> (B, Da + Db)
+// out[b] = x[index[b]];  x: (N, ...), index: i32 (B) on x's device.
+Tensor GatherRows(const Tensor& x, const Tensor& index);
+
+// --- core/ops_loss.cc -----------------------------------------------------------------------------
+// Per-row losses, summed over each row's features: (B, ...) -> (B).
+Tensor BceWithLogits(const Tensor& logits, const Tensor& target);
+Tensor Mse(const Tensor& a, const Tensor& b);
+
+// --- core/ops_reparam_kl.cc -----------------------------------------------------------------------
+// The VAE's fused reparameterization and KL (kernels/reparam_kl.h): z = mu + exp(logvar/2) eps,
+// eps = Philox normal noise of stream (seed, offset), and kl = KL(N(mu, exp(logvar)) || N(0, I))
+// per row. Both outputs are differentiable.
+struct ReparamKlResult {
+  Tensor z;   // (B, D)
+  Tensor kl;  // (B)
+};
+ReparamKlResult ReparamKl(const Tensor& mu, const Tensor& logvar, uint64_t seed, uint64_t offset);
+
+}  // namespace latent

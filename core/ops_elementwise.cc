@@ -1,0 +1,68 @@
+// Elementwise ops. Their derivatives live in the kernels (kernels/cpu/elementwise.cc) and, as
+// formulas, in the op table.
+#include "core/autograd.h"
+#include "core/ops.h"
+#include "core/tensor_math.h"
+
+namespace latent {
+
+using kernels::BinaryOp;
+using kernels::UnaryOp;
+
+Tensor Add(const Tensor& a, const Tensor& b) {
+  Tensor c = math::Binary(BinaryOp::kAdd, a, b);
+  Record(OpKind::kAdd, {a, b}, {&c}, [](const std::vector<Tensor>& g) {
+    return std::vector<Tensor>{g[0], g[0]};  // d(a+b)/da = d(a+b)/db = 1
+  });
+  return c;
+}
+
+Tensor Sub(const Tensor& a, const Tensor& b) {
+  Tensor c = math::Binary(BinaryOp::kSub, a, b);
+  Record(OpKind::kSub, {a, b}, {&c}, [](const std::vector<Tensor>& g) {
+    return std::vector<Tensor>{g[0], math::Unary(UnaryOp::kScale, g[0], -1.0)};
+  });
+  return c;
+}
+
+Tensor Mul(const Tensor& a, const Tensor& b) {
+  Tensor c = math::Binary(BinaryOp::kMul, a, b);
+  Record(OpKind::kMul, {a, b}, {&c},
+         [a = Detach(a), b = Detach(b), ga = a.requires_grad(),
+          gb = b.requires_grad()](const std::vector<Tensor>& g) {
+           return std::vector<Tensor>{ga ? math::Binary(BinaryOp::kMul, g[0], b) : Tensor(),
+                                      gb ? math::Binary(BinaryOp::kMul, g[0], a) : Tensor()};
+         });
+  return c;
+}
+
+namespace {
+
+// y = f(x) for the activations; the kernel's backward computes dy * f'(x) from x or y.
+Tensor UnaryOpWithGrad(OpKind kind, UnaryOp op, const Tensor& x, double alpha = 0.0) {
+  CheckDefined(OpName(kind), x, "input");
+  CheckFloat(OpName(kind), x);
+  Tensor y = math::Unary(op, x, alpha);
+  Record(kind, {x}, {&y}, [op, alpha, x = Detach(x), y = Detach(y)](const std::vector<Tensor>& g) {
+    return std::vector<Tensor>{math::UnaryGrad(op, x, y, g[0], alpha)};
+  });
+  return y;
+}
+
+}  // namespace
+
+Tensor Scale(const Tensor& x, double f) { return UnaryOpWithGrad(OpKind::kScale, UnaryOp::kScale, x, f); }
+Tensor Relu(const Tensor& x) { return UnaryOpWithGrad(OpKind::kRelu, UnaryOp::kRelu, x); }
+Tensor LeakyRelu(const Tensor& x, double slope) {
+  return UnaryOpWithGrad(OpKind::kLeakyRelu, UnaryOp::kLeakyRelu, x, slope);
+}
+Tensor Sigmoid(const Tensor& x) { return UnaryOpWithGrad(OpKind::kSigmoid, UnaryOp::kSigmoid, x); }
+Tensor Tanh(const Tensor& x) { return UnaryOpWithGrad(OpKind::kTanh, UnaryOp::kTanh, x); }
+Tensor Softplus(const Tensor& x) {
+  return UnaryOpWithGrad(OpKind::kSoftplus, UnaryOp::kSoftplus, x);
+}
+Tensor Exp(const Tensor& x) { return UnaryOpWithGrad(OpKind::kExp, UnaryOp::kExp, x); }
+Tensor Log(const Tensor& x) { return UnaryOpWithGrad(OpKind::kLog, UnaryOp::kLog, x); }
+Tensor Square(const Tensor& x) { return UnaryOpWithGrad(OpKind::kSquare, UnaryOp::kSquare, x); }
+
+}  // namespace latent

@@ -1,0 +1,29 @@
+// Reductions to a scalar. d(sum x)/dx_i = 1 and d(mean x)/dx_i = 1/n: the backward broadcasts the
+// scalar upstream gradient (read on the device, no host round trip) over x's shape.
+#include "core/autograd.h"
+#include "core/ops.h"
+#include "core/tensor_math.h"
+
+namespace latent {
+
+namespace {
+Tensor ReduceWithGrad(OpKind kind, const Tensor& x, double scale) {
+  CheckDefined(OpName(kind), x, "input");
+  CheckFloat(OpName(kind), x);
+  Tensor s = math::SumAll(x);
+  if (scale != 1.0) s = math::Unary(kernels::UnaryOp::kScale, s, scale);
+  Record(kind, {x}, {&s}, [shape = x.shape(), scale](const std::vector<Tensor>& g) {
+    return std::vector<Tensor>{math::BroadcastScalar(g[0], shape, scale)};
+  });
+  return s;
+}
+}  // namespace
+
+Tensor Sum(const Tensor& x) { return ReduceWithGrad(OpKind::kSum, x, 1.0); }
+
+Tensor Mean(const Tensor& x) {
+  LATENT_CHECK(x.numel() > 0, "mean of an empty tensor");
+  return ReduceWithGrad(OpKind::kMean, x, 1.0 / static_cast<double>(x.numel()));
+}
+
+}  // namespace latent

@@ -1,0 +1,81 @@
+#include "core/optim.h"
+
+#include <cmath>
+
+#include "core/cuda_runtime.h"
+#include "kernels/optim.h"
+
+namespace latent {
+
+namespace {
+void CheckHyper(const char* what, double value, double lo, double hi) {
+  LATENT_CHECK(std::isfinite(value) && value >= lo && value <= hi, what, " must be in [", lo, ", ",
+               hi, "], found ", value);
+}
+void CheckF32(Parameters& params) {
+  LATENT_CHECK(params.flat_values().dtype() == DType::kF32, "optimizers update f32 parameters, "
+               "found ", DTypeName(params.flat_values().dtype()));
+}
+}  // namespace
+
+Sgd::Sgd(Parameters& params, double lr, double momentum)
+    : Optimizer(params), lr_(lr), momentum_(momentum) {
+  LATENT_CHECK(params.allocated(), "SGD needs allocated parameters");
+  CheckF32(params);
+  CheckHyper("learning rate", lr, 0.0, 1e6);
+  CheckHyper("momentum", momentum, 0.0, 1.0);
+  velocity_ = Tensor::Zeros(params.flat_values().shape(), DType::kF32, params.device());
+}
+
+void Sgd::Step() {
+  Tensor& p = params_.flat_values();
+  const Tensor& g = params_.flat_grads();
+  if (p.device().is_cpu()) {
+    kernels::SgdCpu(p.numel(), float(lr_), float(momentum_), p.data<float>(), g.data<float>(),
+                    velocity_.data<float>());
+  } else {
+#ifdef LATENT_WITH_CUDA
+    CudaSetDevice(p.device().index);
+    kernels::SgdCuda(p.numel(), float(lr_), float(momentum_), p.data<float>(), g.data<float>(),
+                     velocity_.data<float>());
+#endif
+  }
+}
+
+Adam::Adam(Parameters& params, double lr, double beta1, double beta2, double eps)
+    : Optimizer(params), lr_(lr), beta1_(beta1), beta2_(beta2), eps_(eps) {
+  LATENT_CHECK(params.allocated(), "Adam needs allocated parameters");
+  CheckF32(params);
+  CheckHyper("learning rate", lr, 0.0, 1e6);
+  CheckHyper("beta1", beta1, 0.0, 0.999999);
+  CheckHyper("beta2", beta2, 0.0, 0.999999999);
+  CheckHyper("eps", eps, 0.0, 1.0);
+  m_ = Tensor::Zeros(params.flat_values().shape(), DType::kF32, params.device());
+  v_ = Tensor::Zeros(params.flat_values().shape(), DType::kF32, params.device());
+}
+
+void Adam::Step() {
+  ++t_;
+  // Bias corrections computed in double on the host: beta^t underflows gracefully and the kernel
+  // receives two ready factors instead of recomputing pow() per element.
+  const kernels::AdamParams hp{float(lr_),
+                               float(beta1_),
+                               float(beta2_),
+                               float(eps_),
+                               float(1.0 - std::pow(beta1_, double(t_))),
+                               float(1.0 - std::pow(beta2_, double(t_)))};
+  Tensor& p = params_.flat_values();
+  const Tensor& g = params_.flat_grads();
+  if (p.device().is_cpu()) {
+    kernels::AdamCpu(p.numel(), hp, p.data<float>(), g.data<float>(), m_.data<float>(),
+                     v_.data<float>());
+  } else {
+#ifdef LATENT_WITH_CUDA
+    CudaSetDevice(p.device().index);
+    kernels::AdamCuda(p.numel(), hp, p.data<float>(), g.data<float>(), m_.data<float>(),
+                      v_.data<float>());
+#endif
+  }
+}
+
+}  // namespace latent

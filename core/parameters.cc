@@ -1,0 +1,88 @@
+#include "core/parameters.h"
+
+#include "core/random.h"
+
+namespace latent {
+
+namespace {
+// Each parameter starts on a 64-element (256-byte) boundary so vectorized kernels may treat it as
+// aligned. The padding holds zeros with zero gradients, which every optimizer leaves at zero.
+constexpr int64_t kAlign = 64;
+}  // namespace
+
+int Parameters::Declare(const std::string& name, const Shape& shape, Init init) {
+  LATENT_CHECK(!allocated(), "parameter '", name, "' declared after the parameters were allocated");
+  for (const Entry& e : entries_)
+    LATENT_CHECK(e.name != name, "parameter '", name, "' declared twice");
+  entries_.push_back({name, shape, init, total_});
+  total_ += (shape.numel() + kAlign - 1) / kAlign * kAlign;
+  return static_cast<int>(entries_.size()) - 1;
+}
+
+void Parameters::Allocate(Device device, uint64_t seed, DType dtype) {
+  Tensor host = Tensor::Zeros({total_}, DType::kF32, Device::Cpu());
+  for (size_t i = 0; i < entries_.size(); ++i) {
+    const Entry& e = entries_[i];
+    Tensor view = host.Flat(e.offset, e.shape);
+    if (e.init.kind == Init::kConstant) {
+      view.Fill(e.init.value);
+    } else {
+      // U(-bound, bound) from uniforms in (0, 1).
+      Tensor u = RandomUniform(e.shape, seed, StreamOffset(Stream::kInit, i));
+      float* dst = view.data<float>();
+      const float* src = u.data<float>();
+      for (int64_t k = 0; k < e.shape.numel(); ++k)
+        dst[k] = static_cast<float>((2.0 * src[k] - 1.0) * e.init.value);
+    }
+  }
+  LATENT_CHECK(dtype != DType::kI32, "parameters are f32 or f64");
+  flat_values_ = (dtype == DType::kF32 ? host : host.ToDType(dtype)).To(device);
+  flat_grads_ = Tensor::Zeros({total_}, dtype, device);
+  values_.clear();
+  for (const Entry& e : entries_) {
+    Tensor p = flat_values_.Flat(e.offset, e.shape);
+    p.SetRequiresGrad(true, flat_grads_.Flat(e.offset, e.shape));
+    values_.push_back(p);
+  }
+}
+
+int64_t Parameters::count() const {
+  int64_t n = 0;
+  for (const Entry& e : entries_) n += e.shape.numel();
+  return n;
+}
+
+std::vector<NamedArray> Parameters::ToArrays() const {
+  std::vector<NamedArray> arrays;
+  for (size_t i = 0; i < entries_.size(); ++i) {
+    const Entry& e = entries_[i];
+    std::vector<int64_t> shape(e.shape.ndim());
+    for (int d = 0; d < e.shape.ndim(); ++d) shape[d] = e.shape[d];
+    const Tensor host = values_[i].device().is_cpu() ? values_[i] : values_[i].To(Device::Cpu());
+    const Tensor f32 = host.dtype() == DType::kF32 ? host : host.ToDType(DType::kF32);
+    arrays.push_back({e.name, shape, f32.ToVector<float>()});
+  }
+  return arrays;
+}
+
+void Parameters::FromArrays(const std::vector<NamedArray>& arrays, const std::string& source) {
+  LATENT_CHECK(allocated(), "parameters must be allocated before loading ", source);
+  for (size_t i = 0; i < entries_.size(); ++i) {
+    const Entry& e = entries_[i];
+    const NamedArray* found = nullptr;
+    for (const NamedArray& a : arrays)
+      if (a.name == e.name) found = &a;
+    LATENT_CHECK(found != nullptr, source, ": parameter '", e.name, "' is missing");
+    LATENT_CHECK(found->shape.size() == static_cast<size_t>(e.shape.ndim()), source,
+                 ": parameter '", e.name, "' should have shape ", e.shape.ToString(), ", found ",
+                 found->shape.size(), " dimensions");
+    for (int d = 0; d < e.shape.ndim(); ++d)
+      LATENT_CHECK(found->shape[d] == e.shape[d], source, ": parameter '", e.name,
+                   "' should have shape ", e.shape.ToString(), ", found dimension ", d, " = ",
+                   found->shape[d]);
+    Tensor host = Tensor::FromVector(found->values, e.shape);
+    values_[i].CopyFrom(values_[i].dtype() == DType::kF32 ? host : host.ToDType(values_[i].dtype()));
+  }
+}
+
+}  // namespace latent

@@ -1,0 +1,43 @@
+// Tensor-level arithmetic without autograd: each function checks its arguments and dispatches to
+// the device's kernel. The differentiable ops in core/ops_*.cc compute their forward and backward
+// passes with these; nothing here records a graph.
+#pragma once
+
+#include <cstdint>
+
+#include "core/tensor.h"
+#include "kernels/elementwise.h"
+
+namespace latent::math {
+
+Tensor Unary(kernels::UnaryOp op, const Tensor& x, double alpha = 0.0);
+// dx = dy * f'(x), with y = f(x) already computed.
+Tensor UnaryGrad(kernels::UnaryOp op, const Tensor& x, const Tensor& y, const Tensor& dy,
+                 double alpha = 0.0);
+Tensor Binary(kernels::BinaryOp op, const Tensor& a, const Tensor& b);
+inline Tensor Add(const Tensor& a, const Tensor& b) { return Binary(kernels::BinaryOp::kAdd, a, b); }
+// dst += src
+void AddInPlace(Tensor& dst, const Tensor& src);
+// y = a * x + b * y
+void Axpby(double a, const Tensor& x, double b, Tensor& y);
+// A tensor of x's shape filled with scale * s[0] (s: one element, may live on a GPU).
+Tensor BroadcastScalar(const Tensor& s, const Shape& shape, double scale);
+
+// C = op(A) op(B) (+ C when accumulate): A, B, C 2-D. Uses the device's default GEMM: the
+// optimized CPU kernel for f32, the reference loop for f64, the handwritten CUDA SGEMM on GPUs
+// (or cuBLAS when selected with SetCudaGemm).
+Tensor Gemm(const Tensor& a, bool trans_a, const Tensor& b, bool trans_b);
+void GemmInto(const Tensor& a, bool trans_a, const Tensor& b, bool trans_b, Tensor& c,
+              bool accumulate);
+// Which GEMM CUDA tensors use: ours (default) or cuBLAS, the baseline.
+enum class CudaGemm { kLatent, kCublas };
+void SetCudaGemm(CudaGemm which);
+CudaGemm GetCudaGemm();
+
+// y[r, :] += bias  (y: (rows, cols), bias: (cols))
+void AddBiasRows(Tensor& y, const Tensor& bias);
+Tensor SumAll(const Tensor& x);        // (1)
+Tensor ColumnSum(const Tensor& x);     // (rows, cols) -> (cols)
+Tensor RowSum(const Tensor& x);        // (rows, ...) -> (rows)
+
+}  // namespace latent::math

@@ -1,0 +1,307 @@
+// Optimized f32 GEMM for the CPU (GemmCpu): C = alpha * op(A) * op(B) + beta * C, row-major.
+#include <algorithm>
+#include <cstdlib>
+#include <memory>
+#include <new>
+
+#if defined(__AVX512F__) || (defined(__AVX2__) && defined(__FMA__))
+#include <immintrin.h>
+#endif
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include "kernels/gemm.h"
+
+namespace latent::kernels {
+namespace {
+
+// --- SIMD vocabulary ---------------------------------------------------------------------------
+#if defined(__AVX512F__)
+using Vec = __m512;
+constexpr int kLanes = 16;
+#ifndef TUNE_MR
+#define TUNE_MR 8
+#define TUNE_NV 3
+#endif
+constexpr int kMr = TUNE_MR;
+constexpr int kNv = TUNE_NV;
+inline Vec Zero() { return _mm512_setzero_ps(); }
+inline Vec Broadcast(float x) { return _mm512_set1_ps(x); }
+inline Vec Load(const float* p) { return _mm512_loadu_ps(p); }
+inline void Store(float* p, Vec v) { _mm512_storeu_ps(p, v); }
+inline Vec Mul(Vec a, Vec b) { return _mm512_mul_ps(a, b); }
+inline Vec Fma(Vec a, Vec b, Vec c) { return _mm512_fmadd_ps(a, b, c); }
+#elif defined(__AVX2__) && defined(__FMA__)
+using Vec = __m256;
+constexpr int kLanes = 8;
+constexpr int kMr = 6;
+constexpr int kNv = 2;
+inline Vec Zero() { return _mm256_setzero_ps(); }
+inline Vec Broadcast(float x) { return _mm256_set1_ps(x); }
+inline Vec Load(const float* p) { return _mm256_loadu_ps(p); }
+inline void Store(float* p, Vec v) { _mm256_storeu_ps(p, v); }
+inline Vec Mul(Vec a, Vec b) { return _mm256_mul_ps(a, b); }
+inline Vec Fma(Vec a, Vec b, Vec c) { return _mm256_fmadd_ps(a, b, c); }
+#else
+using Vec = float;
+constexpr int kLanes = 1;
+constexpr int kMr = 4;
+constexpr int kNv = 8;
+inline Vec Zero() { return 0.0f; }
+inline Vec Broadcast(float x) { return x; }
+inline Vec Load(const float* p) { return *p; }
+inline void Store(float* p, Vec v) { *p = v; }
+inline Vec Mul(Vec a, Vec b) { return a * b; }
+inline Vec Fma(Vec a, Vec b, Vec c) { return a * b + c; }
+#endif
+constexpr int kNr = kNv * kLanes;
+
+#ifndef TUNE_KC
+#define TUNE_KC 256
+#define TUNE_MC 512
+#define TUNE_NC 2048
+#endif
+constexpr int64_t kKc = TUNE_KC;
+constexpr int64_t kMc = TUNE_MC;
+constexpr int64_t kNc = TUNE_NC;
+#ifndef TUNE_PAR
+#define TUNE_PAR 200000
+#endif
+constexpr double kParallelMinFlops = TUNE_PAR;
+
+constexpr int64_t CeilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+// ap: (kc, kMr) packed A panel; bp: (kc, kNr) packed B panel; c: (kMr, kNr) tile, row stride ldc.
+void MicroKernel(int64_t kc, const float* ap, const float* bp, float alpha, float beta, float* c,
+                 int64_t ldc) {
+  Vec acc[kMr][kNv];
+#pragma GCC unroll 16
+  for (int i = 0; i < kMr; ++i)
+#pragma GCC unroll 8
+    for (int v = 0; v < kNv; ++v) acc[i][v] = Zero();
+  for (int64_t k = 0; k < kc; ++k) {
+    Vec b[kNv];
+#pragma GCC unroll 8
+    for (int v = 0; v < kNv; ++v) b[v] = Load(bp + v * kLanes);
+#pragma GCC unroll 16
+    for (int i = 0; i < kMr; ++i) {
+      const Vec a = Broadcast(ap[i]);
+#pragma GCC unroll 8
+      for (int v = 0; v < kNv; ++v) acc[i][v] = Fma(a, b[v], acc[i][v]);
+    }
+    ap += kMr;
+    bp += kNr;
+  }
+  const Vec va = Broadcast(alpha);
+  if (beta == 0.0f) {
+#pragma GCC unroll 16
+    for (int i = 0; i < kMr; ++i)
+#pragma GCC unroll 8
+      for (int v = 0; v < kNv; ++v) Store(c + i * ldc + v * kLanes, Mul(va, acc[i][v]));
+  } else {
+    const Vec vb = Broadcast(beta);
+#pragma GCC unroll 16
+    for (int i = 0; i < kMr; ++i)
+#pragma GCC unroll 8
+      for (int v = 0; v < kNv; ++v) {
+        float* p = c + i * ldc + v * kLanes;
+        Store(p, Fma(vb, Load(p), Mul(va, acc[i][v])));
+      }
+  }
+}
+
+// A partial tile (mr < kMr or nr < kNr) at C's ragged edge: the kernel runs on the zero-padded
+// panels into a full-size scratch tile, and only the valid corner is merged into C.
+void EdgeTile(int64_t kc, const float* ap, const float* bp, float alpha, float beta, float* c,
+              int64_t ldc, int64_t mr, int64_t nr) {
+  alignas(64) float tile[kMr * kNr];
+  MicroKernel(kc, ap, bp, 1.0f, 0.0f, tile, kNr);
+  for (int64_t i = 0; i < mr; ++i)
+    for (int64_t j = 0; j < nr; ++j) {
+      float& out = c[i * ldc + j];
+      out = beta == 0.0f ? alpha * tile[i * kNr + j] : alpha * tile[i * kNr + j] + beta * out;
+    }
+}
+
+#if defined(__AVX2__)
+// out[k * out_stride + r] = in[r * in_stride + k] for r < kRows (4 or 8) and k < 8, in registers.
+template <int kRows>
+inline void TransposeBlock(const float* in, int64_t in_stride, float* out, int64_t out_stride) {
+  __m256 r[kRows], t[kRows], s[kRows];
+  for (int i = 0; i < kRows; ++i) r[i] = _mm256_loadu_ps(in + i * in_stride);
+  for (int i = 0; i < kRows; i += 2) {
+    t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
+    t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
+  }
+  // s[i] holds 4 lines of columns (i % 4) and (i % 4) + 4, one per 128-bit half.
+  for (int i = 0; i < kRows; i += 4) {
+    s[i] = _mm256_shuffle_ps(t[i], t[i + 2], _MM_SHUFFLE(1, 0, 1, 0));
+    s[i + 1] = _mm256_shuffle_ps(t[i], t[i + 2], _MM_SHUFFLE(3, 2, 3, 2));
+    s[i + 2] = _mm256_shuffle_ps(t[i + 1], t[i + 3], _MM_SHUFFLE(1, 0, 1, 0));
+    s[i + 3] = _mm256_shuffle_ps(t[i + 1], t[i + 3], _MM_SHUFFLE(3, 2, 3, 2));
+  }
+  for (int i = 0; i < 4; ++i) {
+    if constexpr (kRows == 8) {
+      _mm256_storeu_ps(out + i * out_stride, _mm256_permute2f128_ps(s[i], s[i + 4], 0x20));
+      _mm256_storeu_ps(out + (i + 4) * out_stride, _mm256_permute2f128_ps(s[i], s[i + 4], 0x31));
+    } else {
+      _mm_storeu_ps(out + i * out_stride, _mm256_castps256_ps128(s[i]));
+      _mm_storeu_ps(out + (i + 4) * out_stride, _mm256_extractf128_ps(s[i], 1));
+    }
+  }
+}
+#endif
+
+// Packs panels [p0, p1) of `lines` lines, each panel kW lines wide, into dst: panel p is stored
+// at dst + p * depth * kW as (depth, kW). Element (l, k) of the source is
+// src[l * line_stride + k * depth_stride]. Lines past `lines` are zero.
+template <int kW>
+void PackPanels(const float* src, int64_t line_stride, int64_t depth_stride, int64_t lines,
+                int64_t depth, int64_t p0, int64_t p1, float* dst) {
+  for (int64_t p = p0; p < p1; ++p) {
+    const int64_t l0 = p * kW;
+    const int64_t w = std::min<int64_t>(kW, lines - l0);
+    float* out = dst + p * depth * kW;
+    const float* in = src + l0 * line_stride;
+    if (line_stride == 1) {
+      for (int64_t k = 0; k < depth; ++k) {
+        const float* row = in + k * depth_stride;
+        if (w == kW) {
+#pragma GCC unroll 8
+          for (int r = 0; r < kW; ++r) out[k * kW + r] = row[r];
+        } else {
+          for (int r = 0; r < kW; ++r) out[k * kW + r] = r < w ? row[r] : 0.0f;
+        }
+      }
+    } else {
+      int r = 0;
+#if defined(__AVX2__)
+      if (depth_stride == 1) {
+        const int64_t depth8 = depth / 8 * 8;
+        for (; r + 8 <= w; r += 8)
+          for (int64_t k = 0; k < depth8; k += 8)
+            TransposeBlock<8>(in + r * line_stride + k, line_stride, out + k * kW + r, kW);
+        for (; r + 4 <= w; r += 4)
+          for (int64_t k = 0; k < depth8; k += 8)
+            TransposeBlock<4>(in + r * line_stride + k, line_stride, out + k * kW + r, kW);
+        for (int rr = 0; rr < r; ++rr)
+          for (int64_t k = depth8; k < depth; ++k) out[k * kW + rr] = in[rr * line_stride + k];
+      }
+#endif
+      for (; r < kW; ++r) {
+        if (r < w) {
+          const float* line = in + r * line_stride;
+          for (int64_t k = 0; k < depth; ++k) out[k * kW + r] = line[k * depth_stride];
+        } else {
+          for (int64_t k = 0; k < depth; ++k) out[k * kW + r] = 0.0f;
+        }
+      }
+    }
+  }
+}
+
+class PackBuffer {
+ public:
+  float* Get(size_t n) {
+    if (n > capacity_) {
+      const size_t bytes = (n * sizeof(float) + 63) / 64 * 64;
+      data_.reset(static_cast<float*>(std::aligned_alloc(64, bytes)));
+      if (!data_) throw std::bad_alloc();
+      capacity_ = n;
+    }
+    return data_.get();
+  }
+
+ private:
+  struct Free {
+    void operator()(float* p) const { std::free(p); }
+  };
+  std::unique_ptr<float, Free> data_;
+  size_t capacity_ = 0;
+};
+
+void SplitGrid(int64_t tiles_m, int64_t tiles_n, int nth, int* th_m, int* th_n) {
+  int64_t best = -1;
+  for (int tm = 1; tm <= nth; ++tm) {
+    if (nth % tm != 0) continue;
+    const int tn = nth / tm;
+    const int64_t worst = CeilDiv(tiles_m, tm) * CeilDiv(tiles_n, tn);
+    if (best < 0 || worst < best) {
+      best = worst;
+      *th_m = tm;
+      *th_n = tn;
+    }
+  }
+}
+
+void ScaleC(int64_t M, int64_t N, float beta, float* C, int64_t ldc) {
+  for (int64_t i = 0; i < M; ++i)
+    for (int64_t j = 0; j < N; ++j) C[i * ldc + j] = beta == 0.0f ? 0.0f : beta * C[i * ldc + j];
+}
+
+}  // namespace
+
+void GemmCpu(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha,
+             const float* A, int64_t lda, const float* B, int64_t ldb, float beta, float* C,
+             int64_t ldc) {
+  if (M <= 0 || N <= 0) return;
+  if (K <= 0) return ScaleC(M, N, beta, C, ldc);
+  // op(A)[i, k] = A[i * a_line + k * a_depth];  op(B)[k, j] = B[j * b_line + k * b_depth].
+  const int64_t a_line = trans_a ? 1 : lda, a_depth = trans_a ? lda : 1;
+  const int64_t b_line = trans_b ? ldb : 1, b_depth = trans_b ? 1 : ldb;
+
+  thread_local PackBuffer a_buffer, b_buffer;
+  const int64_t kb = std::min(K, kKc);
+  float* packed_a = a_buffer.Get(CeilDiv(std::min(M, kMc), kMr) * kMr * kb);
+  float* packed_b = b_buffer.Get(CeilDiv(std::min(N, kNc), kNr) * kNr * kb);
+  const bool parallel = 2.0 * M * N * K >= kParallelMinFlops;
+
+#pragma omp parallel if (parallel)
+  {
+    int tid = 0, nth = 1;
+#ifdef _OPENMP
+    tid = omp_get_thread_num();
+    nth = omp_get_num_threads();
+#endif
+    for (int64_t jc = 0; jc < N; jc += kNc) {
+      const int64_t nc = std::min(kNc, N - jc);
+      const int64_t panels_b = CeilDiv(nc, kNr);
+      for (int64_t pc = 0; pc < K; pc += kKc) {
+        const int64_t kc = std::min(kKc, K - pc);
+        const float block_beta = pc == 0 ? beta : 1.0f;
+        for (int64_t ic = 0; ic < M; ic += kMc) {
+          const int64_t mc = std::min(kMc, M - ic);
+          const int64_t panels_a = CeilDiv(mc, kMr);
+          if (ic == 0)
+            PackPanels<kNr>(B + jc * b_line + pc * b_depth, b_line, b_depth, nc, kc,
+                            panels_b * tid / nth, panels_b * (tid + 1) / nth, packed_b);
+          PackPanels<kMr>(A + ic * a_line + pc * a_depth, a_line, a_depth, mc, kc,
+                          panels_a * tid / nth, panels_a * (tid + 1) / nth, packed_a);
+#pragma omp barrier
+          int th_m = 1, th_n = 1;
+          SplitGrid(panels_a, panels_b, nth, &th_m, &th_n);
+          const int my_m = tid / th_n, my_n = tid % th_n;
+          const int64_t m0 = panels_a * my_m / th_m, m1 = panels_a * (my_m + 1) / th_m;
+          const int64_t n0 = panels_b * my_n / th_n, n1 = panels_b * (my_n + 1) / th_n;
+          for (int64_t jr = n0; jr < n1; ++jr) {
+            const int64_t nr = std::min<int64_t>(kNr, nc - jr * kNr);
+            const float* bp = packed_b + jr * kc * kNr;
+            for (int64_t ir = m0; ir < m1; ++ir) {
+              const int64_t mr = std::min<int64_t>(kMr, mc - ir * kMr);
+              const float* ap = packed_a + ir * kc * kMr;
+              float* c = C + (ic + ir * kMr) * ldc + jc + jr * kNr;
+              if (mr == kMr && nr == kNr)
+                MicroKernel(kc, ap, bp, alpha, block_beta, c, ldc);
+              else
+                EdgeTile(kc, ap, bp, alpha, block_beta, c, ldc, mr, nr);
+            }
+          }
+#pragma omp barrier
+        }
+      }
+    }
+  }
+}
+
+}  // namespace latent::kernels

@@ -1,0 +1,208 @@
+// CUDA kernels for kernels/elementwise.h: activations forward/backward, binary arithmetic, axpby,
+// fills, the broadcast of a scalar gradient, and bias rows. Float only. The CPU twins in
+// kernels/cpu/elementwise.cc are the specification; every formula here is the same formula, in the
+// same order of operations (results may still differ by a few ulp: CUDA's expf/tanhf/log1pf are
+// not glibc's, and nvcc contracts a * b + c into one FMA).
+//
+// n: number of elements; rows, cols: the shape of a row-major matrix.
+//
+// Versions:
+//   v1 (default) grid-stride loops, one element per thread per iteration, 256 threads a block.
+//      These kernels are memory-bound: the idea is only coalesced access and enough blocks in
+//      flight. The op switch is inside the loop; it is uniform across the grid, so every warp
+//      takes the same branch. measured speed: not yet measured (no GPU)
+//   AddBiasRows: a 2-D block (32 columns x 8 rows) so that no thread divides a flat index by
+//      cols to find its column. measured speed: not yet measured (no GPU)
+#include "kernels/elementwise.h"
+
+#include <algorithm>
+#include <cstdint>
+
+#include "core/cuda_runtime.h"
+#include "core/error.h"
+
+namespace latent::kernels {
+namespace {
+
+constexpr int kThreads = 256;
+// Enough blocks to fill any current GPU several times over; larger n loops (grid-stride).
+constexpr int64_t kMaxBlocks = 8192;
+
+int BlocksFor(int64_t n) {
+  return static_cast<int>(std::min<int64_t>((n + kThreads - 1) / kThreads, kMaxBlocks));
+}
+
+// 1 / (1 + e^-x) from e^-|x| in (0, 1], so nothing overflows; for x < 0 it uses the identity
+// s(x) = e^x / (1 + e^x). The same formula as the CPU's Sigmoid.
+__device__ __forceinline__ float Sigmoid(float x) {
+  const float e = expf(-fabsf(x));
+  return x >= 0.0f ? 1.0f / (1.0f + e) : e / (1.0f + e);
+}
+
+__device__ __forceinline__ float UnaryValue(UnaryOp op, float alpha, float x) {
+  switch (op) {
+    // `x < 0 ? 0 : x`, as on the CPU, so that a NaN input stays NaN.
+    case UnaryOp::kRelu: return x < 0.0f ? 0.0f : x;
+    case UnaryOp::kLeakyRelu: return x > 0.0f ? x : alpha * x;
+    case UnaryOp::kSigmoid: return Sigmoid(x);
+    case UnaryOp::kTanh: return tanhf(x);
+    // max(x, 0) + log(1 + e^-|x|): e^x would overflow for x > 88.
+    case UnaryOp::kSoftplus: return (x > 0.0f ? x : 0.0f) + log1pf(expf(-fabsf(x)));
+    case UnaryOp::kExp: return expf(x);
+    case UnaryOp::kLog: return logf(x);
+    case UnaryOp::kSquare: return x * x;
+    case UnaryOp::kScale: return alpha * x;
+  }
+  return 0.0f;  // unreachable: the launcher rejects unknown ops
+}
+
+// dy * f'(x), each f' from whichever of x and y = f(x) the CPU version uses.
+__device__ __forceinline__ float UnaryGrad(UnaryOp op, float alpha, float x, float y, float dy) {
+  switch (op) {
+    case UnaryOp::kRelu: return x > 0.0f ? dy : 0.0f;  // left derivative at the kink, like PyTorch
+    case UnaryOp::kLeakyRelu: return x > 0.0f ? dy : alpha * dy;
+    case UnaryOp::kSigmoid: return dy * y * (1.0f - y);
+    case UnaryOp::kTanh: return dy * (1.0f - y * y);
+    case UnaryOp::kSoftplus: return dy * Sigmoid(x);
+    case UnaryOp::kExp: return dy * y;
+    case UnaryOp::kLog: return dy / x;
+    case UnaryOp::kSquare: return 2.0f * x * dy;
+    case UnaryOp::kScale: return alpha * dy;
+  }
+  return 0.0f;
+}
+
+__global__ void UnaryForwardKernel(UnaryOp op, int64_t n, float alpha, const float* x, float* y) {
+  // x, y: (n)
+  const int64_t stride = static_cast<int64_t>(gridDim.x) * blockDim.x;
+  for (int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += stride)
+    y[i] = UnaryValue(op, alpha, x[i]);
+}
+
+__global__ void UnaryBackwardKernel(UnaryOp op, int64_t n, float alpha, const float* x,
+                                    const float* y, const float* dy, float* dx) {
+  // x, y, dy, dx: (n). Each op reads only one of x, y; the other pointer is not dereferenced.
+  const int64_t stride = static_cast<int64_t>(gridDim.x) * blockDim.x;
+  for (int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < n;
+       i += stride) {
+    const bool uses_y = op == UnaryOp::kSigmoid || op == UnaryOp::kTanh || op == UnaryOp::kExp;
+    const float xi = uses_y ? 0.0f : x[i];
+    const float yi = uses_y ? y[i] : 0.0f;
+    dx[i] = UnaryGrad(op, alpha, xi, yi, dy[i]);
+  }
+}
+
+__global__ void BinaryKernel(BinaryOp op, int64_t n, const float* a, const float* b, float* c) {
+  // a, b, c: (n)
+  const int64_t stride = static_cast<int64_t>(gridDim.x) * blockDim.x;
+  for (int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < n;
+       i += stride) {
+    const float ai = a[i], bi = b[i];
+    c[i] = op == BinaryOp::kAdd ? ai + bi : op == BinaryOp::kSub ? ai - bi : ai * bi;
+  }
+}
+
+__global__ void AxpbyKernel(int64_t n, float a, const float* x, float b, float* y) {
+  // x, y: (n). With b == 0, y is never read: it may be uninitialized, and 0 * NaN is NaN.
+  const int64_t stride = static_cast<int64_t>(gridDim.x) * blockDim.x;
+  for (int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += stride)
+    y[i] = b == 0.0f ? a * x[i] : a * x[i] + b * y[i];
+}
+
+template <typename T>
+__global__ void FillKernel(int64_t n, T value, T* y) {
+  // y: (n)
+  const int64_t stride = static_cast<int64_t>(gridDim.x) * blockDim.x;
+  for (int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += stride)
+    y[i] = value;
+}
+
+__global__ void BroadcastScalarKernel(int64_t n, float scale, const float* s, float* y) {
+  // s: (1), y: (n). Threads of other blocks may still be reading s[0] while this one writes, so s
+  // must not lie inside y unless n == 1 (one thread, which reads before it writes).
+  const float value = scale * s[0];
+  const int64_t stride = static_cast<int64_t>(gridDim.x) * blockDim.x;
+  for (int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += stride)
+    y[i] = value;
+}
+
+constexpr int kTileCols = 32, kTileRows = 8;  // the 2-D block of AddBiasRows: 256 threads
+
+__global__ void AddBiasRowsKernel(int64_t rows, int64_t cols, const float* bias, float* y) {
+  // bias: (cols), y: (rows, cols). `+=`: y already holds x W. threadIdx.x runs along a row, so a
+  // warp touches 32 consecutive floats of y and of bias.
+  for (int64_t r = static_cast<int64_t>(blockIdx.y) * kTileRows + threadIdx.y; r < rows;
+       r += static_cast<int64_t>(gridDim.y) * kTileRows) {
+    for (int64_t c = static_cast<int64_t>(blockIdx.x) * kTileCols + threadIdx.x; c < cols;
+         c += static_cast<int64_t>(gridDim.x) * kTileCols) {
+      y[r * cols + c] += bias[c];
+    }
+  }
+}
+
+bool IsKnown(UnaryOp op) {
+  return static_cast<uint8_t>(op) <= static_cast<uint8_t>(UnaryOp::kScale);
+}
+
+}  // namespace
+
+void UnaryForwardCuda(UnaryOp op, int64_t n, float alpha, const float* x, float* y) {
+  LATENT_CHECK(IsKnown(op), "UnaryForwardCuda: unknown UnaryOp ", static_cast<int>(op));
+  if (n <= 0) return;
+  UnaryForwardKernel<<<BlocksFor(n), kThreads, 0, CurrentCudaStream()>>>(op, n, alpha, x, y);
+  LATENT_CUDA_CHECK_LAUNCH("UnaryForwardKernel");
+}
+
+void UnaryBackwardCuda(UnaryOp op, int64_t n, float alpha, const float* x, const float* y,
+                       const float* dy, float* dx) {
+  LATENT_CHECK(IsKnown(op), "UnaryBackwardCuda: unknown UnaryOp ", static_cast<int>(op));
+  if (n <= 0) return;
+  UnaryBackwardKernel<<<BlocksFor(n), kThreads, 0, CurrentCudaStream()>>>(op, n, alpha, x, y, dy,
+                                                                          dx);
+  LATENT_CUDA_CHECK_LAUNCH("UnaryBackwardKernel");
+}
+
+void BinaryCuda(BinaryOp op, int64_t n, const float* a, const float* b, float* c) {
+  LATENT_CHECK(op == BinaryOp::kAdd || op == BinaryOp::kSub || op == BinaryOp::kMul,
+               "BinaryCuda: unknown BinaryOp ", static_cast<int>(op));
+  if (n <= 0) return;
+  BinaryKernel<<<BlocksFor(n), kThreads, 0, CurrentCudaStream()>>>(op, n, a, b, c);
+  LATENT_CUDA_CHECK_LAUNCH("BinaryKernel");
+}
+
+void AxpbyCuda(int64_t n, float a, const float* x, float b, float* y) {
+  if (n <= 0) return;
+  AxpbyKernel<<<BlocksFor(n), kThreads, 0, CurrentCudaStream()>>>(n, a, x, b, y);
+  LATENT_CUDA_CHECK_LAUNCH("AxpbyKernel");
+}
+
+void FillCuda(int64_t n, float value, float* y) {
+  if (n <= 0) return;
+  FillKernel<float><<<BlocksFor(n), kThreads, 0, CurrentCudaStream()>>>(n, value, y);
+  LATENT_CUDA_CHECK_LAUNCH("FillKernel<float>");
+}
+
+void FillCudaI32(int64_t n, int32_t value, int32_t* y) {
+  if (n <= 0) return;
+  FillKernel<int32_t><<<BlocksFor(n), kThreads, 0, CurrentCudaStream()>>>(n, value, y);
+  LATENT_CUDA_CHECK_LAUNCH("FillKernel<int32_t>");
+}
+
+void BroadcastScalarCuda(int64_t n, float scale, const float* s, float* y) {
+  if (n <= 0) return;
+  // s stays on the device: reading it here would stall the host on the stream.
+  BroadcastScalarKernel<<<BlocksFor(n), kThreads, 0, CurrentCudaStream()>>>(n, scale, s, y);
+  LATENT_CUDA_CHECK_LAUNCH("BroadcastScalarKernel");
+}
+
+void AddBiasRowsCuda(int64_t rows, int64_t cols, const float* bias, float* y) {
+  if (rows <= 0 || cols <= 0) return;
+  // gridDim.y is limited to 65535; more rows loop inside the kernel.
+  const dim3 grid(static_cast<unsigned>(std::min<int64_t>((cols + kTileCols - 1) / kTileCols, 65535)),
+                  static_cast<unsigned>(std::min<int64_t>((rows + kTileRows - 1) / kTileRows, 65535)));
+  AddBiasRowsKernel<<<grid, dim3(kTileCols, kTileRows), 0, CurrentCudaStream()>>>(rows, cols,
+                                                                                  bias, y);
+  LATENT_CUDA_CHECK_LAUNCH("AddBiasRowsKernel");
+}
+
+}  // namespace latent::kernels

@@ -1,0 +1,190 @@
+// CUDA kernels for kernels/reduce.h: sum, column sums (bias gradients), row sums.
+//
+// Deterministic by construction: no atomics, and every launch shape is a function of the problem
+// size only (never of the GPU, the clock or a race), so each output is added up by the same
+// threads in the same tree every run, and two runs are bitwise identical. Accumulation is in
+// double, like the CPU reference (kernels/cpu/reduce.cc): on a GPU with full-rate FP64 (H100) it
+// costs nothing in a memory-bound loop, and it makes the result nearly independent of the order,
+// so the GPU and CPU sums usually round to the same float.
+//
+// n: number of elements; rows, cols: the shape of a row-major matrix.
+//
+// Versions:
+//   Sum v1: each of G blocks (G = a function of n, at most 1024) sums a grid-stride share into a
+//      double partial (warp shuffles, then one shared-memory step across the 8 warps); a second
+//      one-block launch adds the G partials in the same fixed tree. With G == 1 one launch
+//      writes the result. measured speed: not yet measured (no GPU)
+//   ColumnSum v1: a block owns 32 columns and a slab of at most ~1024 rows; thread (tx, ty) adds
+//      rows ty, ty + 8, ... of column tx (a warp reads 32 consecutive floats of a row), then the 8
+//      per-thread sums of a column are added in the order ty = 0..7. More than one slab: the
+//      (slabs, cols) double partials are summed by the same kernel, in slab order.
+//      measured speed: not yet measured (no GPU)
+//   RowSum v1: one warp per row, lanes stride along the row, a shuffle tree adds the 32 lanes.
+//      measured speed: not yet measured (no GPU)
+#include "kernels/reduce.h"
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+
+#include "core/cuda_runtime.h"
+#include "core/error.h"
+
+namespace latent::kernels {
+namespace {
+
+constexpr int kThreads = 256;
+constexpr int kWarps = kThreads / 32;
+
+// Sum over the warp's 32 lanes, complete in lane 0. The shuffle tree is fixed: lane l adds lane
+// l + 16, then l + 8, ...
+__device__ __forceinline__ double WarpSum(double v) {
+  for (int offset = 16; offset > 0; offset /= 2) v += __shfl_down_sync(0xffffffffu, v, offset);
+  return v;
+}
+
+// Sum over a block of kThreads threads, complete in thread 0: each warp's shuffle tree, then warp
+// 0 adds the kWarps warp sums in the same tree. Every thread of the block must call it.
+__device__ double BlockSum(double v) {
+  __shared__ double warp_sums[kWarps];
+  const int lane = threadIdx.x % 32, warp = threadIdx.x / 32;
+  v = WarpSum(v);
+  if (lane == 0) warp_sums[warp] = v;
+  __syncthreads();
+  v = 0.0;
+  if (warp == 0) v = WarpSum(lane < kWarps ? warp_sums[lane] : 0.0);
+  __syncthreads();  // warp_sums is free again only when warp 0 has read it
+  return v;
+}
+
+// out[blockIdx.x] = the sum of x[i] over this block's grid-stride share of [0, n).
+// Pass 1: In = float, Out = double (partials); pass 2: In = double, Out = float, one block.
+template <typename In, typename Out>
+__global__ void __launch_bounds__(kThreads) SumKernel(int64_t n, const In* x, Out* out) {
+  // x: (n), out: (gridDim.x)
+  double acc = 0.0;
+  const int64_t stride = static_cast<int64_t>(gridDim.x) * kThreads;
+  for (int64_t i = static_cast<int64_t>(blockIdx.x) * kThreads + threadIdx.x; i < n; i += stride)
+    acc += static_cast<double>(x[i]);
+  acc = BlockSum(acc);
+  if (threadIdx.x == 0) out[blockIdx.x] = static_cast<Out>(acc);
+}
+
+constexpr int kColTile = 32;      // columns of a block: threadIdx.x
+constexpr int kRowLanes = 8;      // threads per column: threadIdx.y
+constexpr int64_t kSlabRows = 1024;
+constexpr int64_t kMaxSlabs = 1024;
+
+// out[slab, c] = sum of x[r, c] over the rows of slab blockIdx.y, [slab * slab_rows, ...).
+template <typename In, typename Out>
+__global__ void __launch_bounds__(kColTile * kRowLanes)
+    ColumnSumKernel(int64_t rows, int64_t cols, int64_t slab_rows, const In* x, Out* out) {
+  // x: (rows, cols), out: (gridDim.y, cols)
+  __shared__ double lane_sums[kRowLanes][kColTile];
+  const int64_t c = static_cast<int64_t>(blockIdx.x) * kColTile + threadIdx.x;
+  const int64_t r_begin = static_cast<int64_t>(blockIdx.y) * slab_rows;
+  const int64_t r_end = min(rows, r_begin + slab_rows);
+  double acc = 0.0;
+  if (c < cols) {
+    for (int64_t r = r_begin + threadIdx.y; r < r_end; r += kRowLanes)
+      acc += static_cast<double>(x[r * cols + c]);
+  }
+  lane_sums[threadIdx.y][threadIdx.x] = acc;
+  __syncthreads();
+  if (threadIdx.y == 0 && c < cols) {
+    double sum = 0.0;
+    for (int k = 0; k < kRowLanes; ++k) sum += lane_sums[k][threadIdx.x];
+    out[static_cast<int64_t>(blockIdx.y) * cols + c] = static_cast<Out>(sum);
+  }
+}
+
+__global__ void __launch_bounds__(kThreads)
+    RowSumKernel(int64_t rows, int64_t cols, const float* x, float* out) {
+  // x: (rows, cols), out: (rows). The row loop is uniform across a warp, as the shuffle needs.
+  const int lane = threadIdx.x % 32;
+  for (int64_t r = static_cast<int64_t>(blockIdx.x) * kWarps + threadIdx.x / 32; r < rows;
+       r += static_cast<int64_t>(gridDim.x) * kWarps) {
+    const float* x_row = x + r * cols;  // (cols)
+    double acc = 0.0;
+    for (int64_t c = lane; c < cols; c += 32) acc += static_cast<double>(x_row[c]);
+    acc = WarpSum(acc);
+    if (lane == 0) out[r] = static_cast<float>(acc);
+  }
+}
+
+// Device scratch from the current device's caching allocator, returned on scope exit. Returning
+// it while kernels that use it are still queued is safe: every kernel on a device runs on that
+// device's one stream, so whoever is handed this block next uses it after they finish.
+class Scratch {
+ public:
+  explicit Scratch(size_t bytes) : bytes_(bytes) {
+    LATENT_CUDA_CHECK(cudaGetDevice(&device_));
+    ptr_ = CudaAllocator(device_).Allocate(bytes_);
+  }
+  ~Scratch() { CudaAllocator(device_).Free(ptr_, bytes_); }
+  Scratch(const Scratch&) = delete;
+  Scratch& operator=(const Scratch&) = delete;
+  double* get() const { return static_cast<double*>(ptr_); }
+
+ private:
+  int device_ = 0;
+  size_t bytes_;
+  void* ptr_ = nullptr;
+};
+
+}  // namespace
+
+void SumCuda(int64_t n, const float* x, float* out) {
+  n = std::max<int64_t>(n, 0);  // n == 0 still launches: out[0] must become 0
+  constexpr int64_t kItemsPerThread = 8;  // below this much work per thread, fewer blocks
+  constexpr int64_t kMaxBlocks = 1024;    // partials the one-block second pass adds (4 a thread)
+  const int64_t blocks = std::clamp<int64_t>(
+      (n + kThreads * kItemsPerThread - 1) / (kThreads * kItemsPerThread), 1, kMaxBlocks);
+  cudaStream_t stream = CurrentCudaStream();
+  if (blocks == 1) {
+    SumKernel<float, float><<<1, kThreads, 0, stream>>>(n, x, out);
+    LATENT_CUDA_CHECK_LAUNCH("SumKernel<float, float>");
+    return;
+  }
+  Scratch partials(static_cast<size_t>(blocks) * sizeof(double));  // (blocks)
+  SumKernel<float, double><<<static_cast<unsigned>(blocks), kThreads, 0, stream>>>(n, x,
+                                                                                  partials.get());
+  LATENT_CUDA_CHECK_LAUNCH("SumKernel<float, double>");
+  SumKernel<double, float><<<1, kThreads, 0, stream>>>(blocks, partials.get(), out);
+  LATENT_CUDA_CHECK_LAUNCH("SumKernel<double, float>");
+}
+
+void ColumnSumCuda(int64_t rows, int64_t cols, const float* x, float* out) {
+  if (cols <= 0) return;
+  rows = std::max<int64_t>(rows, 0);  // rows == 0 still launches: out must become zeros
+  const int64_t slabs = std::clamp<int64_t>((rows + kSlabRows - 1) / kSlabRows, 1, kMaxSlabs);
+  const int64_t slab_rows = (rows + slabs - 1) / slabs;
+  const auto col_tiles = static_cast<unsigned>((cols + kColTile - 1) / kColTile);
+  const dim3 block(kColTile, kRowLanes);
+  cudaStream_t stream = CurrentCudaStream();
+  if (slabs == 1) {
+    ColumnSumKernel<float, float><<<dim3(col_tiles, 1), block, 0, stream>>>(rows, cols, slab_rows,
+                                                                           x, out);
+    LATENT_CUDA_CHECK_LAUNCH("ColumnSumKernel<float, float>");
+    return;
+  }
+  Scratch partials(static_cast<size_t>(slabs * cols) * sizeof(double));  // (slabs, cols)
+  ColumnSumKernel<float, double><<<dim3(col_tiles, static_cast<unsigned>(slabs)), block, 0,
+                                   stream>>>(rows, cols, slab_rows, x, partials.get());
+  LATENT_CUDA_CHECK_LAUNCH("ColumnSumKernel<float, double>");
+  // The partials are a (slabs, cols) matrix: sum its columns as one slab.
+  ColumnSumKernel<double, float><<<dim3(col_tiles, 1), block, 0, stream>>>(slabs, cols, slabs,
+                                                                          partials.get(), out);
+  LATENT_CUDA_CHECK_LAUNCH("ColumnSumKernel<double, float>");
+}
+
+void RowSumCuda(int64_t rows, int64_t cols, const float* x, float* out) {
+  if (rows <= 0) return;
+  cols = std::max<int64_t>(cols, 0);
+  const int64_t blocks = std::min<int64_t>((rows + kWarps - 1) / kWarps, int64_t{1} << 20);
+  RowSumKernel<<<static_cast<unsigned>(blocks), kThreads, 0, CurrentCudaStream()>>>(rows, cols, x,
+                                                                                   out);
+  LATENT_CUDA_CHECK_LAUNCH("RowSumKernel");
+}
+
+}  // namespace latent::kernels

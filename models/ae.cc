@@ -1,0 +1,40 @@
+// The plain undercomplete autoencoder: x -> ReLU(W1 x + b1) = h (the code) -> logits W2 h + b2,
+// trained with binary cross-entropy summed over pixels (pixels as Bernoulli means).
+#include "core/nn.h"
+#include "core/ops.h"
+#include "models/model.h"
+
+namespace latent {
+namespace {
+
+class Ae : public Model {
+ public:
+  Ae(int64_t features, int64_t code)
+      : encoder_(params_, "encoder.fc", features, code),
+        decoder_(params_, "decoder.fc", code, features) {}
+
+  LossOutput Loss(const Tensor& x, const Tensor&, const StepContext&) override {
+    Tensor recon = Sum(BceWithLogits(Logits(x), x));
+    return {recon, {{"recon", recon}}};
+  }
+
+  Tensor Reconstruct(const Tensor& x, const Tensor&) override { return Sigmoid(Logits(x)); }
+
+ private:
+  Tensor Logits(const Tensor& x) const { return decoder_(Relu(encoder_(x))); }
+
+  LinearLayer encoder_, decoder_;
+};
+
+}  // namespace
+
+ModelInfo AeInfo() {
+  return {"ae",
+          "undercomplete autoencoder 784-32-784 (ReLU code, Bernoulli/BCE decoder)",
+          {{"latent-dim", "32", "size of the code"}},
+          [](const Flags& f, const ModelShape& s) -> std::unique_ptr<Model> {
+            return std::make_unique<Ae>(s.features(), f.GetInt("latent-dim", 1, 100000));
+          }};
+}
+
+}  // namespace latent

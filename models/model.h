@@ -1,0 +1,68 @@
+// The interface every autoencoder implements, on top of core/.
+//
+// Loss() returns the training objective summed over the batch (the convention of the PyTorch
+// MNIST VAE example: BCE summed over pixels and images, plus the summed KL) together with its
+// named parts, so reports can split an ELBO into reconstruction and KL.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/flags.h"
+#include "core/parameters.h"
+#include "core/tensor.h"
+
+namespace latent {
+
+// Where in training a loss evaluation happens: it selects the Philox noise stream, so a given
+// seed and step always draw the same noise on any device.
+struct StepContext {
+  uint64_t seed = 0;
+  uint64_t step = 0;
+  bool training = true;
+};
+
+struct LossOutput {
+  Tensor loss;                                        // scalar: the objective, summed over rows
+  std::vector<std::pair<std::string, Tensor>> parts;  // scalars, each summed over rows
+};
+
+// What a model is built for: the input size and the number of label classes of its data.
+struct ModelShape {
+  int64_t height = 28, width = 28;
+  int num_classes = 10;
+  int64_t features() const { return height * width; }
+};
+
+class Model {
+ public:
+  virtual ~Model() = default;
+  Parameters& params() { return params_; }
+
+  virtual LossOutput Loss(const Tensor& x, const Tensor& labels, const StepContext& ctx) = 0;
+  // Reconstructions of x as pixel values in [0, 1] (deterministic: a VAE decodes its mean code).
+  virtual Tensor Reconstruct(const Tensor& x, const Tensor& labels) = 0;
+  // n images decoded from the prior, in [0, 1]. Models without a prior throw latent::Error
+  // explaining why (an autoencoder's code space has no distribution to draw from).
+  virtual Tensor Sample(int64_t n, uint64_t seed, const Tensor& labels);
+
+ protected:
+  Parameters params_;
+};
+
+// One entry of the model registry: `latent train --model NAME`.
+struct ModelInfo {
+  std::string name;
+  std::string description;
+  std::vector<FlagSpec> flags;  // model hyperparameters, accepted by `latent train`
+  std::unique_ptr<Model> (*create)(const Flags& flags, const ModelShape& shape);
+};
+
+const std::vector<ModelInfo>& ModelRegistry();
+// Throws latent::Error listing the known names when `name` is not one.
+const ModelInfo& FindModel(const std::string& name);
+
+}  // namespace latent

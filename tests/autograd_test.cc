@@ -1,0 +1,129 @@
+// The autograd engine: accumulation, graph freeing, NoGradGuard, multi-output nodes, errors.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "core/autograd.h"
+#include "core/ops.h"
+
+namespace latent {
+namespace {
+
+Tensor Leaf(std::vector<double> v, Shape shape) {
+  Tensor t = Tensor::FromVector(v, shape);
+  t.SetRequiresGrad(true);
+  return t;
+}
+
+TEST(Autograd, InputUsedTwiceGetsBothContributions) {
+  Tensor x = Leaf({1.5, -2.0}, {2});
+  Sum(Add(Mul(x, x), x)).Backward();  // d/dx (x^2 + x) = 2x + 1
+  EXPECT_EQ(x.grad().ToVector<double>(), (std::vector<double>{4.0, -3.0}));
+}
+
+TEST(Autograd, LeafGradientsAccumulateAcrossBackwardCalls) {
+  Tensor x = Leaf({2.0}, {1});
+  Sum(Scale(x, 3.0)).Backward();
+  Sum(Scale(x, 3.0)).Backward();
+  EXPECT_DOUBLE_EQ(x.grad().item(), 6.0);
+  x.ZeroGrad();
+  EXPECT_DOUBLE_EQ(x.grad().item(), 0.0);
+}
+
+TEST(Autograd, DiamondGraphOrdersNodesCorrectly) {
+  // y = exp(x); loss = sum(y * y + y): both branches must reach y before y's node runs.
+  Tensor x = Leaf({0.5}, {1});
+  Tensor y = Exp(x);
+  Sum(Add(Mul(y, y), y)).Backward();
+  const double e = std::exp(0.5);
+  EXPECT_NEAR(x.grad().item(), 2 * e * e + e, 1e-12);
+}
+
+TEST(Autograd, DeepChainDoesNotRecurse) {
+  Tensor x = Leaf({0.25}, {1});
+  Tensor y = x;
+  for (int i = 0; i < 100000; ++i) y = Scale(y, 1.0);  // would overflow a recursive walk
+  Sum(y).Backward();
+  EXPECT_DOUBLE_EQ(x.grad().item(), 1.0);
+}
+
+TEST(Autograd, GraphIsFreedAfterBackward) {
+  Tensor x = Leaf({1.0, 2.0}, {2});
+  Tensor loss = Sum(Square(x));
+  std::weak_ptr<Node> node = loss.grad_fn();
+  loss.Backward();
+  ASSERT_FALSE(node.expired());  // the loss still points at its node...
+  EXPECT_TRUE(node.lock()->freed());  // ...but the node dropped its inputs and saved tensors
+  EXPECT_TRUE(node.lock()->inputs().empty());
+  EXPECT_THROW(loss.Backward(), Error);  // a second pass through a freed graph is an error
+}
+
+TEST(Autograd, NoGradGuardRecordsNothing) {
+  Tensor x = Leaf({1.0}, {1});
+  {
+    NoGradGuard no_grad;
+    Tensor y = Square(x);
+    EXPECT_FALSE(y.requires_grad());
+    EXPECT_EQ(y.grad_fn(), nullptr);
+  }
+  EXPECT_TRUE(Square(x).requires_grad());
+}
+
+TEST(Autograd, BackwardNeedsAScalarThatRequiresGrad) {
+  Tensor x = Leaf({1.0, 2.0}, {2});
+  EXPECT_THROW(Square(x).Backward(), Error);  // two elements
+  Tensor c = Tensor::FromVector<double>({1.0}, {1});
+  EXPECT_THROW(Sum(c).Backward(), Error);  // nothing requires a gradient
+}
+
+TEST(Autograd, MultiOutputNodeWithOneOutputUnused) {
+  // Only kl is used: dz is missing and the backward must treat it as zero.
+  Tensor mu = Leaf({0.3, -0.2}, {1, 2});
+  Tensor lv = Leaf({0.1, 0.4}, {1, 2});
+  ReparamKlResult r = ReparamKl(mu, lv, 1, 0);
+  Sum(r.kl).Backward();
+  const std::vector<double> dmu = mu.grad().ToVector<double>();
+  const std::vector<double> dlv = lv.grad().ToVector<double>();
+  EXPECT_NEAR(dmu[0], 0.3, 1e-12);  // dKL/dmu = mu
+  EXPECT_NEAR(dlv[1], 0.5 * (std::exp(0.4) - 1.0), 1e-12);  // dKL/dlogvar = (exp(lv) - 1) / 2
+}
+
+TEST(Autograd, ShapeMismatchNamesBothShapes) {
+  Tensor a = Leaf({1, 2, 3, 4, 5, 6}, {2, 3});
+  Tensor b = Leaf({1, 2, 3, 4, 5, 6}, {3, 2});
+  try {
+    Add(a, b);
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("(2, 3)"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("(3, 2)"), std::string::npos) << e.what();
+  }
+  try {
+    Matmul(a, a);
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("inner dimensions"), std::string::npos) << e.what();
+  }
+}
+
+TEST(Tensor, ViewsShareStorageAndCheckSizes) {
+  Tensor t = Tensor::FromVector<float>({1, 2, 3, 4, 5, 6}, {3, 2});
+  Tensor rows = t.Rows(1, 3);
+  EXPECT_EQ(rows.ToVector<float>(), (std::vector<float>{3, 4, 5, 6}));
+  rows.Fill(0.0);
+  EXPECT_EQ(t.ToVector<float>(), (std::vector<float>{1, 2, 0, 0, 0, 0}));
+  EXPECT_THROW(t.View({4, 2}), Error);
+  EXPECT_THROW(t.Rows(2, 4), Error);
+  EXPECT_THROW(t.data<double>(), Error);  // wrong dtype
+}
+
+TEST(Tensor, DTypeConversionAndDeviceErrors) {
+  Tensor t = Tensor::FromVector<float>({1.5f, -2.0f}, {2});
+  EXPECT_EQ(t.ToDType(DType::kF64).ToVector<double>(), (std::vector<double>{1.5, -2.0}));
+  EXPECT_THROW(Device::Parse("gpu"), Error);
+  EXPECT_EQ(Device::Parse("cuda:3").index, 3);
+  EXPECT_EQ(Device::Parse("cpu"), Device::Cpu());
+}
+
+}  // namespace
+}  // namespace latent

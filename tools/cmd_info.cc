@@ -1,0 +1,35 @@
+// latent models / latent ops: what the registry and the op table hold.
+#include <cstdio>
+
+#include "core/flags.h"
+#include "core/op_table.h"
+#include "models/model.h"
+#include "tools/commands.h"
+
+namespace latent {
+
+int RunModels(const Args& args) {
+  Flags flags("models", {});
+  flags.Parse(args);
+  for (const ModelInfo& m : ModelRegistry()) {
+    std::printf("%-18s %s\n", m.name.c_str(), m.description.c_str());
+    for (const FlagSpec& f : m.flags)
+      std::printf("%-18s   --%s (default %s): %s\n", "", f.name.c_str(), f.default_value.c_str(),
+                  f.help.c_str());
+  }
+  return 0;
+}
+
+int RunOps(const Args& args) {
+  Flags flags("ops", {});
+  flags.Parse(args);
+  std::printf("| op | forward | derivative | CUDA kernel |\n|---|---|---|---|\n");
+  for (size_t i = 0; i < kNumOps; ++i) {
+    const OpInfo& op = AllOps()[i];
+    std::printf("| `%s` | %s | %s | %s |\n", op.name, op.forward, op.derivative,
+                op.has_cuda ? "yes" : "no");
+  }
+  return 0;
+}
+
+}  // namespace latent

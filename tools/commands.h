@@ -1,0 +1,17 @@
+// The subcommands of the `latent` command-line tool, one file each.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace latent {
+
+using Args = std::vector<std::string>;
+
+int RunTrain(const Args& args);   // tools/cmd_train.cc
+int RunSample(const Args& args);  // tools/cmd_sample.cc
+int RunBench(const Args& args);   // tools/cmd_bench.cc
+int RunModels(const Args& args);  // tools/cmd_info.cc
+int RunOps(const Args& args);     // tools/cmd_info.cc
+
+}  // namespace latent

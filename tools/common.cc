@@ -1,0 +1,54 @@
+#include "tools/common.h"
+
+#include <omp.h>
+
+#include <cstdio>
+
+#include "core/image.h"
+
+#ifdef LATENT_WITH_CUDA
+#include <cuda_runtime.h>
+#endif
+
+namespace latent {
+
+std::vector<FlagSpec> DeviceFlags() {
+  return {{"device", "auto", "auto (a GPU when one is present), cpu, cuda or cuda:N"},
+          {"threads", "0", "CPU threads (0: OpenMP's default, all cores)"}};
+}
+
+Device SetUpDevice(const Flags& flags) {
+  const int64_t threads = flags.GetInt("threads", 0, 4096);
+  if (threads > 0) omp_set_num_threads(static_cast<int>(threads));
+  const Device device = Device::Parse(flags.Get("device"));
+  std::string name = "CPU, " + std::to_string(omp_get_max_threads()) + " threads";
+#ifdef LATENT_WITH_CUDA
+  if (device.is_cuda()) {
+    CudaSetDevice(device.index);
+    cudaDeviceProp prop{};
+    if (cudaGetDeviceProperties(&prop, device.index) == cudaSuccess) name = prop.name;
+  }
+#endif
+  if (device.is_cuda() && !CudaAvailable())
+    LATENT_FAIL("--device ", flags.Get("device"), " asks for a GPU, but none is usable here");
+  std::fprintf(stderr, "device: %s (%s)\n", device.ToString().c_str(), name.c_str());
+  return device;
+}
+
+std::string PeekFlag(const std::vector<std::string>& args, const std::string& name,
+                     const std::string& fallback) {
+  const std::string flag = "--" + name;
+  for (size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == flag && i + 1 < args.size()) return args[i + 1];
+    if (args[i].rfind(flag + "=", 0) == 0) return args[i].substr(flag.size() + 1);
+  }
+  return fallback;
+}
+
+void SaveImages(const std::string& path, const Tensor& images, int64_t height, int64_t width,
+                int64_t cols) {
+  const std::vector<float> pixels = images.ToVector<float>();
+  WriteImageGrid(path, pixels.data(), images.size(0), height, width, cols);
+}
+
+}  // namespace latent

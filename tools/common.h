@@ -1,0 +1,24 @@
+// Helpers shared by the subcommands.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "core/device.h"
+#include "core/flags.h"
+#include "core/tensor.h"
+
+namespace latent {
+
+// --device and --threads, common to every command that computes.
+std::vector<FlagSpec> DeviceFlags();
+// Applies --threads and resolves --device, printing what was chosen to stderr.
+Device SetUpDevice(const Flags& flags);
+// The value of `--name` in raw arguments ("--name v" or "--name=v"), or `fallback`.
+std::string PeekFlag(const std::vector<std::string>& args, const std::string& name,
+                     const std::string& fallback);
+// Writes images (n, H*W) in [0, 1] as a PNG grid with `cols` columns.
+void SaveImages(const std::string& path, const Tensor& images, int64_t height, int64_t width,
+                int64_t cols);
+
+}  // namespace latent
