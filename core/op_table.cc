@@ -55,13 +55,15 @@ const OpInfo kOps[] = {
      [](In x) { return Square(x[0]); }},
     {OpKind::kReshape, "reshape", "y = x viewed with a new shape (same elements, same order)",
      "dx = dy viewed with x's shape", -1, 1, kAtol, kRtol, true, {{3, 4}},
-     [](In x) { return Reshape(x[0], {2, 6}); }},
+     [](In x) { return Reshape(x[0], {x[0].numel()}); }},
     {OpKind::kConcat, "concat", "out = [a | b] (columns)", "da = dout[:, :Da];  db = dout[:, Da:]",
      -1, 1, kAtol, kRtol, true, {{3, 2}, {3, 4}}, [](In x) { return Concat(x[0], x[1]); }},
     {OpKind::kGatherRows, "gather_rows", "out[b] = x[index[b]]",
      "dx[n] = sum over b with index[b] = n of dout[b]", -1, 1, kAtol, kRtol, true, {{5, 3}},
-     [](In x) {  // index 4 repeats: its row must receive both gradients
-       return GatherRows(x[0], Tensor::FromVector<int32_t>({4, 0, 4, 2}, {4}, x[0].device()));
+     [](In x) {  // the last row is gathered twice: it must receive both gradients
+       const int32_t last = static_cast<int32_t>(x[0].size(0) - 1);
+       return GatherRows(x[0], Tensor::FromVector<int32_t>({last, 0, last, last / 2}, {4},
+                                                           x[0].device()));
      }},
     {OpKind::kBceWithLogits, "bce_with_logits",
      "l_b = sum_j max(x,0) - x t + log(1 + exp(-|x|))  (x logits, t targets)",

@@ -33,7 +33,9 @@ struct OpInfo {
   double atol, rtol;
   bool has_cuda;
   // The input shapes of the check, and a function applying the op to them (fixing any
-  // non-tensor argument) and returning one tensor.
+  // non-tensor argument) and returning one tensor. Dimensions are written with the sizes 2, 3,
+  // 4 and 5 used as names: the CUDA comparison substitutes other sizes for each, consistently
+  // across inputs, so apply() must work for any sizes.
   std::vector<Shape> check_shapes;
   Tensor (*apply)(const std::vector<Tensor>& inputs);
 };

@@ -4,11 +4,8 @@
 
 #include <cstdio>
 
+#include "core/cuda_runtime.h"
 #include "core/image.h"
-
-#ifdef LATENT_WITH_CUDA
-#include <cuda_runtime.h>
-#endif
 
 namespace latent {
 

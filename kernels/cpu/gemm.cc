@@ -21,8 +21,8 @@ namespace {
 using Vec = __m512;
 constexpr int kLanes = 16;
 #ifndef TUNE_MR
-#define TUNE_MR 8
-#define TUNE_NV 3
+#define TUNE_MR 12
+#define TUNE_NV 2
 #endif
 constexpr int kMr = TUNE_MR;
 constexpr int kNv = TUNE_NV;
@@ -58,8 +58,8 @@ inline Vec Fma(Vec a, Vec b, Vec c) { return a * b + c; }
 constexpr int kNr = kNv * kLanes;
 
 #ifndef TUNE_KC
-#define TUNE_KC 256
-#define TUNE_MC 512
+#define TUNE_KC 512
+#define TUNE_MC 384
 #define TUNE_NC 2048
 #endif
 constexpr int64_t kKc = TUNE_KC;
@@ -161,43 +161,37 @@ void PackPanels(const float* src, int64_t line_stride, int64_t depth_stride, int
                 int64_t depth, int64_t p0, int64_t p1, float* dst) {
   for (int64_t p = p0; p < p1; ++p) {
     const int64_t l0 = p * kW;
-    const int64_t w = std::min<int64_t>(kW, lines - l0);
-    float* out = dst + p * depth * kW;
-    const float* in = src + l0 * line_stride;
+    const int w = static_cast<int>(std::min<int64_t>(kW, lines - l0));
+    const float* in = src + l0 * line_stride;  // in: (w, depth), strides (line_stride, depth_stride)
+    float* out = dst + p * depth * kW;         // out: (depth, kW)
     if (line_stride == 1) {
-      for (int64_t k = 0; k < depth; ++k) {
-        const float* row = in + k * depth_stride;
-        if (w == kW) {
-#pragma GCC unroll 8
-          for (int r = 0; r < kW; ++r) out[k * kW + r] = row[r];
-        } else {
-          for (int r = 0; r < kW; ++r) out[k * kW + r] = r < w ? row[r] : 0.0f;
-        }
-      }
+      // op(X) already has the panel's lines side by side: a plain copy, row by row.
+      for (int64_t k = 0; k < depth; ++k) std::copy(in + k * depth_stride, in + k * depth_stride + w, out + k * kW);
     } else {
-      int r = 0;
+      // A transpose. Whole 8 x 8 (or 4 x 8) blocks go through registers; the scalar loop below
+      // only sees what is left: the depth tail of those lines, and lines that are not in a block.
+      int simd_lines = 0;
+      int64_t simd_depth = 0;
 #if defined(__AVX2__)
       if (depth_stride == 1) {
-        const int64_t depth8 = depth / 8 * 8;
-        for (; r + 8 <= w; r += 8)
-          for (int64_t k = 0; k < depth8; k += 8)
-            TransposeBlock<8>(in + r * line_stride + k, line_stride, out + k * kW + r, kW);
-        for (; r + 4 <= w; r += 4)
-          for (int64_t k = 0; k < depth8; k += 8)
-            TransposeBlock<4>(in + r * line_stride + k, line_stride, out + k * kW + r, kW);
-        for (int rr = 0; rr < r; ++rr)
-          for (int64_t k = depth8; k < depth; ++k) out[k * kW + rr] = in[rr * line_stride + k];
+        simd_depth = depth / 8 * 8;
+        for (; simd_lines + 8 <= w; simd_lines += 8)
+          for (int64_t k = 0; k < simd_depth; k += 8)
+            TransposeBlock<8>(in + simd_lines * line_stride + k, line_stride,
+                              out + k * kW + simd_lines, kW);
+        for (; simd_lines + 4 <= w; simd_lines += 4)
+          for (int64_t k = 0; k < simd_depth; k += 8)
+            TransposeBlock<4>(in + simd_lines * line_stride + k, line_stride,
+                              out + k * kW + simd_lines, kW);
       }
 #endif
-      for (; r < kW; ++r) {
-        if (r < w) {
-          const float* line = in + r * line_stride;
-          for (int64_t k = 0; k < depth; ++k) out[k * kW + r] = line[k * depth_stride];
-        } else {
-          for (int64_t k = 0; k < depth; ++k) out[k * kW + r] = 0.0f;
-        }
-      }
+      for (int r = 0; r < w; ++r)
+        for (int64_t k = r < simd_lines ? simd_depth : 0; k < depth; ++k)
+          out[k * kW + r] = in[r * line_stride + k * depth_stride];
     }
+    // Zero the padding lines of a ragged panel, so the kernel can run full-width on it.
+    if (w < kW)
+      for (int64_t k = 0; k < depth; ++k) std::fill(out + k * kW + w, out + (k + 1) * kW, 0.0f);
   }
 }
 

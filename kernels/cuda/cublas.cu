@@ -18,13 +18,13 @@
 #include "kernels/gemm.h"
 
 // Checks a cuBLAS call; on failure throws latent::Error naming the status, statement, file, line.
-#define LATENT_CUBLAS_CHECK(stmt)                                                           \
-  do {                                                                                      \
-    const cublasStatus_t latent_status_ = (stmt);                                           \
-    if (latent_status_ != CUBLAS_STATUS_SUCCESS)                                            \
-      LATENT_FAIL("cuBLAS error '", cublasGetStatusString(latent_status_), "' (",           \
-                  cublasGetStatusName(latent_status_), ") from `", #stmt, "` at ", __FILE__, \
-                  ":", __LINE__);                                                           \
+#define LATENT_CUBLAS_CHECK(stmt)                                                                 \
+  do {                                                                                            \
+    const cublasStatus_t latent_status_ = (stmt);                                                 \
+    if (latent_status_ != CUBLAS_STATUS_SUCCESS)                                                  \
+      LATENT_FAIL("cuBLAS error '", cublasGetStatusString(latent_status_), "' (",                 \
+                  cublasGetStatusName(latent_status_), ") from `", #stmt, "` at ", __FILE__, ":", \
+                  __LINE__);                                                                      \
   } while (0)
 
 namespace latent::kernels {
@@ -60,8 +60,8 @@ void GemmCublas(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, flo
                 const float* A, int64_t lda, const float* B, int64_t ldb, float beta, float* C,
                 int64_t ldc) {
   // A: (M, K), or (K, M) when trans_a; B: (K, N), or (N, K) when trans_b; C: (M, N).
-  LATENT_CHECK(M >= 0 && N >= 0 && K >= 0, "GemmCublas: expected M, N, K >= 0, found ", M, ", ",
-               N, ", ", K);
+  LATENT_CHECK(M >= 0 && N >= 0 && K >= 0, "GemmCublas: expected M, N, K >= 0, found ", M, ", ", N,
+               ", ", K);
   for (int64_t v : {M, N, K, lda, ldb, ldc}) {
     LATENT_CHECK(v <= INT_MAX, "GemmCublas: size or leading dimension ", v,
                  " does not fit cuBLAS's 32-bit int");

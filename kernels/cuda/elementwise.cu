@@ -13,13 +13,12 @@
 //      takes the same branch. measured speed: not yet measured (no GPU)
 //   AddBiasRows: a 2-D block (32 columns x 8 rows) so that no thread divides a flat index by
 //      cols to find its column. measured speed: not yet measured (no GPU)
-#include "kernels/elementwise.h"
-
 #include <algorithm>
 #include <cstdint>
 
 #include "core/cuda_runtime.h"
 #include "core/error.h"
+#include "kernels/elementwise.h"
 
 namespace latent::kernels {
 namespace {
@@ -42,16 +41,25 @@ __device__ __forceinline__ float Sigmoid(float x) {
 __device__ __forceinline__ float UnaryValue(UnaryOp op, float alpha, float x) {
   switch (op) {
     // `x < 0 ? 0 : x`, as on the CPU, so that a NaN input stays NaN.
-    case UnaryOp::kRelu: return x < 0.0f ? 0.0f : x;
-    case UnaryOp::kLeakyRelu: return x > 0.0f ? x : alpha * x;
-    case UnaryOp::kSigmoid: return Sigmoid(x);
-    case UnaryOp::kTanh: return tanhf(x);
+    case UnaryOp::kRelu:
+      return x < 0.0f ? 0.0f : x;
+    case UnaryOp::kLeakyRelu:
+      return x > 0.0f ? x : alpha * x;
+    case UnaryOp::kSigmoid:
+      return Sigmoid(x);
+    case UnaryOp::kTanh:
+      return tanhf(x);
     // max(x, 0) + log(1 + e^-|x|): e^x would overflow for x > 88.
-    case UnaryOp::kSoftplus: return (x > 0.0f ? x : 0.0f) + log1pf(expf(-fabsf(x)));
-    case UnaryOp::kExp: return expf(x);
-    case UnaryOp::kLog: return logf(x);
-    case UnaryOp::kSquare: return x * x;
-    case UnaryOp::kScale: return alpha * x;
+    case UnaryOp::kSoftplus:
+      return (x > 0.0f ? x : 0.0f) + log1pf(expf(-fabsf(x)));
+    case UnaryOp::kExp:
+      return expf(x);
+    case UnaryOp::kLog:
+      return logf(x);
+    case UnaryOp::kSquare:
+      return x * x;
+    case UnaryOp::kScale:
+      return alpha * x;
   }
   return 0.0f;  // unreachable: the launcher rejects unknown ops
 }
@@ -59,15 +67,24 @@ __device__ __forceinline__ float UnaryValue(UnaryOp op, float alpha, float x) {
 // dy * f'(x), each f' from whichever of x and y = f(x) the CPU version uses.
 __device__ __forceinline__ float UnaryGrad(UnaryOp op, float alpha, float x, float y, float dy) {
   switch (op) {
-    case UnaryOp::kRelu: return x > 0.0f ? dy : 0.0f;  // left derivative at the kink, like PyTorch
-    case UnaryOp::kLeakyRelu: return x > 0.0f ? dy : alpha * dy;
-    case UnaryOp::kSigmoid: return dy * y * (1.0f - y);
-    case UnaryOp::kTanh: return dy * (1.0f - y * y);
-    case UnaryOp::kSoftplus: return dy * Sigmoid(x);
-    case UnaryOp::kExp: return dy * y;
-    case UnaryOp::kLog: return dy / x;
-    case UnaryOp::kSquare: return 2.0f * x * dy;
-    case UnaryOp::kScale: return alpha * dy;
+    case UnaryOp::kRelu:
+      return x > 0.0f ? dy : 0.0f;  // left derivative at the kink, like PyTorch
+    case UnaryOp::kLeakyRelu:
+      return x > 0.0f ? dy : alpha * dy;
+    case UnaryOp::kSigmoid:
+      return dy * y * (1.0f - y);
+    case UnaryOp::kTanh:
+      return dy * (1.0f - y * y);
+    case UnaryOp::kSoftplus:
+      return dy * Sigmoid(x);
+    case UnaryOp::kExp:
+      return dy * y;
+    case UnaryOp::kLog:
+      return dy / x;
+    case UnaryOp::kSquare:
+      return 2.0f * x * dy;
+    case UnaryOp::kScale:
+      return alpha * dy;
   }
   return 0.0f;
 }
@@ -198,10 +215,11 @@ void BroadcastScalarCuda(int64_t n, float scale, const float* s, float* y) {
 void AddBiasRowsCuda(int64_t rows, int64_t cols, const float* bias, float* y) {
   if (rows <= 0 || cols <= 0) return;
   // gridDim.y is limited to 65535; more rows loop inside the kernel.
-  const dim3 grid(static_cast<unsigned>(std::min<int64_t>((cols + kTileCols - 1) / kTileCols, 65535)),
-                  static_cast<unsigned>(std::min<int64_t>((rows + kTileRows - 1) / kTileRows, 65535)));
-  AddBiasRowsKernel<<<grid, dim3(kTileCols, kTileRows), 0, CurrentCudaStream()>>>(rows, cols,
-                                                                                  bias, y);
+  const dim3 grid(
+      static_cast<unsigned>(std::min<int64_t>((cols + kTileCols - 1) / kTileCols, 65535)),
+      static_cast<unsigned>(std::min<int64_t>((rows + kTileRows - 1) / kTileRows, 65535)));
+  AddBiasRowsKernel<<<grid, dim3(kTileCols, kTileRows), 0, CurrentCudaStream()>>>(rows, cols, bias,
+                                                                                  y);
   LATENT_CUDA_CHECK_LAUNCH("AddBiasRowsKernel");
 }
 

@@ -57,7 +57,7 @@ struct TileLoader {
 
   // Tile coordinates of the first element of slot `slot`.
   __device__ static void SlotOrigin(int slot, int& mn, int& k) {
-    if (kKRows) {
+    if constexpr (kKRows) {
       mn = slot / (kBK / 4);
       k = (slot % (kBK / 4)) * 4;
     } else {
@@ -79,7 +79,8 @@ struct TileLoader {
       const int64_t gmn = mn0 + mn, gk = k0 + k;
       const bool inside = kKRows ? (gmn < MN && gk + 3 < K) : (gk < K && gmn + 3 < MN);
       if (vec_ok && inside) {
-        staged[s] = *reinterpret_cast<const float4*>(src + (kKRows ? gmn * ld + gk : gk * ld + gmn));
+        staged[s] =
+            *reinterpret_cast<const float4*>(src + (kKRows ? gmn * ld + gk : gk * ld + gmn));
         continue;
       }
       float e[4];
@@ -102,7 +103,7 @@ struct TileLoader {
       if (slot >= kSlots) break;
       int mn, k;
       SlotOrigin(slot, mn, k);
-      if (kKRows) {  // the slot runs along K: transpose it into one column of the tile
+      if constexpr (kKRows) {  // the slot runs along K: transpose it into one column of the tile
         tile[k + 0][mn] = staged[s].x;
         tile[k + 1][mn] = staged[s].y;
         tile[k + 2][mn] = staged[s].z;
@@ -120,7 +121,7 @@ __global__ void __launch_bounds__(kThreads)
                      int64_t lda, bool vec_a, const float* __restrict__ B, int64_t ldb, bool vec_b,
                      float beta, float* __restrict__ C, int64_t ldc, bool vec_c) {
   // A: (M, K), or (K, M) when kTransA; B: (K, N), or (N, K) when kTransB; C: (M, N).
-  constexpr int kTM = kBM / 16, kTN = kBN / 16;  // accumulators per thread: (kTM, kTN)
+  constexpr int kTM = kBM / 16, kTN = kBN / 16;            // accumulators per thread: (kTM, kTN)
   __shared__ __align__(16) float a_tile[kBK][kBM + kPad];  // a_tile[k][m] = op(A)[m0 + m, k0 + k]
   __shared__ __align__(16) float b_tile[kBK][kBN + kPad];  // b_tile[k][n] = op(B)[k0 + k, n0 + n]
   const int tx = threadIdx.x % 16, ty = threadIdx.x / 16;
@@ -207,13 +208,17 @@ void LaunchTiled(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, fl
   const dim3 grid(static_cast<unsigned>(CeilDiv(N, kBN)), static_cast<unsigned>(CeilDiv(M, kBM)));
   const bool vec_a = Aligned16(A, lda), vec_b = Aligned16(B, ldb), vec_c = Aligned16(C, ldc);
   cudaStream_t stream = CurrentCudaStream();
-#define LATENT_SGEMM_LAUNCH(TA, TB)                                                          \
-  SgemmTiledKernel<kBM, kBN, TA, TB><<<grid, kThreads, 0, stream>>>(                         \
+#define LATENT_SGEMM_LAUNCH(TA, TB)                                  \
+  SgemmTiledKernel<kBM, kBN, TA, TB><<<grid, kThreads, 0, stream>>>( \
       M, N, K, alpha, A, lda, vec_a, B, ldb, vec_b, beta, C, ldc, vec_c)
-  if (!trans_a && !trans_b) LATENT_SGEMM_LAUNCH(false, false);
-  else if (!trans_a && trans_b) LATENT_SGEMM_LAUNCH(false, true);
-  else if (trans_a && !trans_b) LATENT_SGEMM_LAUNCH(true, false);
-  else LATENT_SGEMM_LAUNCH(true, true);
+  if (!trans_a && !trans_b)
+    LATENT_SGEMM_LAUNCH(false, false);
+  else if (!trans_a && trans_b)
+    LATENT_SGEMM_LAUNCH(false, true);
+  else if (trans_a && !trans_b)
+    LATENT_SGEMM_LAUNCH(true, false);
+  else
+    LATENT_SGEMM_LAUNCH(true, true);
 #undef LATENT_SGEMM_LAUNCH
   LATENT_CUDA_CHECK_LAUNCH("SgemmTiledKernel");
 }

@@ -11,12 +11,11 @@
 //      losses are bitwise identical run to run. measured speed: not yet measured (no GPU)
 //   backward v1: elementwise over a 2-D block (32 columns x 8 rows), so that a thread knows its
 //      row (for dout[r]) without dividing a flat index. measured speed: not yet measured (no GPU)
-#include "kernels/loss.h"
-
 #include <algorithm>
 #include <cstdint>
 
 #include "core/cuda_runtime.h"
+#include "kernels/loss.h"
 
 namespace latent::kernels {
 namespace {
@@ -127,8 +126,8 @@ void BceWithLogitsForwardCuda(int64_t rows, int64_t cols, const float* x, const 
                               float* out) {
   if (rows <= 0) return;
   cols = std::max<int64_t>(cols, 0);  // cols == 0 still launches: each out[r] must become 0
-  RowLossKernel<BceTerm><<<RowBlocks(rows), kThreads, 0, CurrentCudaStream()>>>(rows, cols, x, t,
-                                                                               out);
+  RowLossKernel<BceTerm>
+      <<<RowBlocks(rows), kThreads, 0, CurrentCudaStream()>>>(rows, cols, x, t, out);
   LATENT_CUDA_CHECK_LAUNCH("RowLossKernel<BceTerm>");
 }
 
@@ -143,13 +142,13 @@ void BceWithLogitsBackwardCuda(int64_t rows, int64_t cols, const float* x, const
 void MseForwardCuda(int64_t rows, int64_t cols, const float* a, const float* b, float* out) {
   if (rows <= 0) return;
   cols = std::max<int64_t>(cols, 0);
-  RowLossKernel<MseTerm><<<RowBlocks(rows), kThreads, 0, CurrentCudaStream()>>>(rows, cols, a, b,
-                                                                               out);
+  RowLossKernel<MseTerm>
+      <<<RowBlocks(rows), kThreads, 0, CurrentCudaStream()>>>(rows, cols, a, b, out);
   LATENT_CUDA_CHECK_LAUNCH("RowLossKernel<MseTerm>");
 }
 
-void MseBackwardCuda(int64_t rows, int64_t cols, const float* a, const float* b,
-                     const float* dout, float* da, float* db) {
+void MseBackwardCuda(int64_t rows, int64_t cols, const float* a, const float* b, const float* dout,
+                     float* da, float* db) {
   if (rows <= 0 || cols <= 0 || (da == nullptr && db == nullptr)) return;
   MseBackwardKernel<<<ElementGrid(rows, cols), dim3(kTileCols, kTileRows), 0,
                       CurrentCudaStream()>>>(rows, cols, a, b, dout, da, db);

@@ -10,13 +10,12 @@
 //      last n % 4 parameters go through the scalar loop; unaligned buffers take the scalar loop
 //      throughout. measured speed: not yet measured (no GPU)
 //   Sgd v1: a scalar grid-stride loop. measured speed: not yet measured (no GPU)
-#include "kernels/optim.h"
-
 #include <algorithm>
 #include <cstdint>
 
 #include "core/cuda_runtime.h"
 #include "core/error.h"
+#include "kernels/optim.h"
 
 namespace latent::kernels {
 namespace {

@@ -12,13 +12,12 @@
 //   Normal v1: one thread per element calling PhiloxNormal<float>, the definition of the stream
 //      (each block of four is computed four times; normal fills are rare: weight init, prior
 //      samples). measured speed: not yet measured (no GPU)
-#include "kernels/random.h"
-
 #include <algorithm>
 #include <cstdint>
 
 #include "core/cuda_runtime.h"
 #include "core/philox.h"
+#include "kernels/random.h"
 
 namespace latent::kernels {
 namespace {
@@ -32,13 +31,12 @@ int BlocksFor(int64_t work) {
 
 // y[i] = u_i, or u_i < p[i] ? 1 : 0 when p is given (Bernoulli). One Philox call per block of
 // four elements, as on the CPU.
-__global__ void UniformKernel(int64_t n, uint64_t seed, uint64_t offset, const float* p,
-                              float* y) {
+__global__ void UniformKernel(int64_t n, uint64_t seed, uint64_t offset, const float* p, float* y) {
   // p: (n) or null, y: (n)
   const int64_t blocks = (n + 3) / 4;
   const int64_t stride = static_cast<int64_t>(gridDim.x) * blockDim.x;
-  for (int64_t block = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
-       block < blocks; block += stride) {
+  for (int64_t block = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; block < blocks;
+       block += stride) {
     const Philox4x32 words = PhiloxBlock(seed, offset, static_cast<uint64_t>(block));
 #pragma unroll
     for (int k = 0; k < 4; ++k) {
@@ -64,7 +62,7 @@ __global__ void NormalKernel(int64_t n, uint64_t seed, uint64_t offset, float* y
 void UniformCuda(int64_t n, uint64_t seed, uint64_t offset, float* y) {
   if (n <= 0) return;
   UniformKernel<<<BlocksFor((n + 3) / 4), kThreads, 0, CurrentCudaStream()>>>(n, seed, offset,
-                                                                             nullptr, y);
+                                                                              nullptr, y);
   LATENT_CUDA_CHECK_LAUNCH("UniformKernel");
 }
 
@@ -77,7 +75,7 @@ void NormalCuda(int64_t n, uint64_t seed, uint64_t offset, float* y) {
 void BernoulliCuda(int64_t n, uint64_t seed, uint64_t offset, const float* p, float* y) {
   if (n <= 0) return;
   UniformKernel<<<BlocksFor((n + 3) / 4), kThreads, 0, CurrentCudaStream()>>>(n, seed, offset, p,
-                                                                             y);
+                                                                              y);
   LATENT_CUDA_CHECK_LAUNCH("UniformKernel (Bernoulli)");
 }
 

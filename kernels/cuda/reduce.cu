@@ -21,14 +21,13 @@
 //      measured speed: not yet measured (no GPU)
 //   RowSum v1: one warp per row, lanes stride along the row, a shuffle tree adds the 32 lanes.
 //      measured speed: not yet measured (no GPU)
-#include "kernels/reduce.h"
-
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
 
 #include "core/cuda_runtime.h"
 #include "core/error.h"
+#include "kernels/reduce.h"
 
 namespace latent::kernels {
 namespace {
@@ -70,14 +69,14 @@ __global__ void __launch_bounds__(kThreads) SumKernel(int64_t n, const In* x, Ou
   if (threadIdx.x == 0) out[blockIdx.x] = static_cast<Out>(acc);
 }
 
-constexpr int kColTile = 32;      // columns of a block: threadIdx.x
-constexpr int kRowLanes = 8;      // threads per column: threadIdx.y
+constexpr int kColTile = 32;  // columns of a block: threadIdx.x
+constexpr int kRowLanes = 8;  // threads per column: threadIdx.y
 constexpr int64_t kSlabRows = 1024;
 constexpr int64_t kMaxSlabs = 1024;
 
 // out[slab, c] = sum of x[r, c] over the rows of slab blockIdx.y, [slab * slab_rows, ...).
 template <typename In, typename Out>
-__global__ void __launch_bounds__(kColTile * kRowLanes)
+__global__ void __launch_bounds__(kColTile* kRowLanes)
     ColumnSumKernel(int64_t rows, int64_t cols, int64_t slab_rows, const In* x, Out* out) {
   // x: (rows, cols), out: (gridDim.y, cols)
   __shared__ double lane_sums[kRowLanes][kColTile];
@@ -135,7 +134,7 @@ class Scratch {
 }  // namespace
 
 void SumCuda(int64_t n, const float* x, float* out) {
-  n = std::max<int64_t>(n, 0);  // n == 0 still launches: out[0] must become 0
+  n = std::max<int64_t>(n, 0);            // n == 0 still launches: out[0] must become 0
   constexpr int64_t kItemsPerThread = 8;  // below this much work per thread, fewer blocks
   constexpr int64_t kMaxBlocks = 1024;    // partials the one-block second pass adds (4 a thread)
   const int64_t blocks = std::clamp<int64_t>(
@@ -147,8 +146,8 @@ void SumCuda(int64_t n, const float* x, float* out) {
     return;
   }
   Scratch partials(static_cast<size_t>(blocks) * sizeof(double));  // (blocks)
-  SumKernel<float, double><<<static_cast<unsigned>(blocks), kThreads, 0, stream>>>(n, x,
-                                                                                  partials.get());
+  SumKernel<float, double>
+      <<<static_cast<unsigned>(blocks), kThreads, 0, stream>>>(n, x, partials.get());
   LATENT_CUDA_CHECK_LAUNCH("SumKernel<float, double>");
   SumKernel<double, float><<<1, kThreads, 0, stream>>>(blocks, partials.get(), out);
   LATENT_CUDA_CHECK_LAUNCH("SumKernel<double, float>");
@@ -163,18 +162,19 @@ void ColumnSumCuda(int64_t rows, int64_t cols, const float* x, float* out) {
   const dim3 block(kColTile, kRowLanes);
   cudaStream_t stream = CurrentCudaStream();
   if (slabs == 1) {
-    ColumnSumKernel<float, float><<<dim3(col_tiles, 1), block, 0, stream>>>(rows, cols, slab_rows,
-                                                                           x, out);
+    ColumnSumKernel<float, float>
+        <<<dim3(col_tiles, 1), block, 0, stream>>>(rows, cols, slab_rows, x, out);
     LATENT_CUDA_CHECK_LAUNCH("ColumnSumKernel<float, float>");
     return;
   }
   Scratch partials(static_cast<size_t>(slabs * cols) * sizeof(double));  // (slabs, cols)
-  ColumnSumKernel<float, double><<<dim3(col_tiles, static_cast<unsigned>(slabs)), block, 0,
-                                   stream>>>(rows, cols, slab_rows, x, partials.get());
+  ColumnSumKernel<float, double>
+      <<<dim3(col_tiles, static_cast<unsigned>(slabs)), block, 0, stream>>>(rows, cols, slab_rows,
+                                                                            x, partials.get());
   LATENT_CUDA_CHECK_LAUNCH("ColumnSumKernel<float, double>");
   // The partials are a (slabs, cols) matrix: sum its columns as one slab.
-  ColumnSumKernel<double, float><<<dim3(col_tiles, 1), block, 0, stream>>>(slabs, cols, slabs,
-                                                                          partials.get(), out);
+  ColumnSumKernel<double, float>
+      <<<dim3(col_tiles, 1), block, 0, stream>>>(slabs, cols, slabs, partials.get(), out);
   LATENT_CUDA_CHECK_LAUNCH("ColumnSumKernel<double, float>");
 }
 
@@ -183,7 +183,7 @@ void RowSumCuda(int64_t rows, int64_t cols, const float* x, float* out) {
   cols = std::max<int64_t>(cols, 0);
   const int64_t blocks = std::min<int64_t>((rows + kWarps - 1) / kWarps, int64_t{1} << 20);
   RowSumKernel<<<static_cast<unsigned>(blocks), kThreads, 0, CurrentCudaStream()>>>(rows, cols, x,
-                                                                                   out);
+                                                                                    out);
   LATENT_CUDA_CHECK_LAUNCH("RowSumKernel");
 }
 

@@ -13,13 +13,12 @@
 //      D = 20 the kernel is launch-bound, so simplicity wins. Backward uses the same layout, so
 //      that a lane knows its row (for dkl[b]) without dividing a flat index.
 //      measured speed: not yet measured (no GPU)
-#include "kernels/reparam_kl.h"
-
 #include <algorithm>
 #include <cstdint>
 
 #include "core/cuda_runtime.h"
 #include "core/philox.h"
+#include "kernels/reparam_kl.h"
 
 namespace latent::kernels {
 namespace {
@@ -88,8 +87,8 @@ void ReparamKlForwardCuda(int64_t B, int64_t D, uint64_t seed, uint64_t offset, 
                           const float* logvar, float* z, float* kl) {
   if (B <= 0) return;
   D = std::max<int64_t>(D, 0);  // D == 0 still launches: each kl[b] must become 0
-  ReparamKlForwardKernel<<<RowBlocks(B), kThreads, 0, CurrentCudaStream()>>>(B, D, seed, offset,
-                                                                            mu, logvar, z, kl);
+  ReparamKlForwardKernel<<<RowBlocks(B), kThreads, 0, CurrentCudaStream()>>>(B, D, seed, offset, mu,
+                                                                             logvar, z, kl);
   LATENT_CUDA_CHECK_LAUNCH("ReparamKlForwardKernel");
 }
 

@@ -12,12 +12,11 @@
 //      order b = 0, 1, ..., exactly as the CPU does, so the result is bitwise the CPU's and the
 //      same every run. Fine for the small N it is used with; a sort-by-index version would be
 //      the next step for large N.
-#include "kernels/rows.h"
-
 #include <algorithm>
 #include <cstdint>
 
 #include "core/cuda_runtime.h"
+#include "kernels/rows.h"
 
 namespace latent::kernels {
 namespace {
@@ -89,16 +88,15 @@ const dim3 kBlock(kTileCols, kTileRows);
 
 void GatherRowsCuda(int64_t B, int64_t D, const int32_t* index, const float* x, float* out) {
   if (B <= 0 || D <= 0) return;
-  GatherRowsKernel<float><<<ElementGrid(B, D), kBlock, 0, CurrentCudaStream()>>>(B, D, index, x,
-                                                                                out);
+  GatherRowsKernel<float>
+      <<<ElementGrid(B, D), kBlock, 0, CurrentCudaStream()>>>(B, D, index, x, out);
   LATENT_CUDA_CHECK_LAUNCH("GatherRowsKernel<float>");
 }
 
-void GatherRowsCudaI32(int64_t B, int64_t D, const int32_t* index, const int32_t* x,
-                       int32_t* out) {
+void GatherRowsCudaI32(int64_t B, int64_t D, const int32_t* index, const int32_t* x, int32_t* out) {
   if (B <= 0 || D <= 0) return;
-  GatherRowsKernel<int32_t><<<ElementGrid(B, D), kBlock, 0, CurrentCudaStream()>>>(B, D, index, x,
-                                                                                  out);
+  GatherRowsKernel<int32_t>
+      <<<ElementGrid(B, D), kBlock, 0, CurrentCudaStream()>>>(B, D, index, x, out);
   LATENT_CUDA_CHECK_LAUNCH("GatherRowsKernel<int32_t>");
 }
 
@@ -106,22 +104,21 @@ void ScatterAddRowsCuda(int64_t B, int64_t N, int64_t D, const int32_t* index, c
                         float* dx) {
   if (B <= 0 || N <= 0 || D <= 0) return;
   ScatterAddRowsKernel<<<ElementGrid(N, D), kBlock, 0, CurrentCudaStream()>>>(B, N, D, index, dout,
-                                                                             dx);
+                                                                              dx);
   LATENT_CUDA_CHECK_LAUNCH("ScatterAddRowsKernel");
 }
 
-void ConcatColsCuda(int64_t B, int64_t Da, int64_t Db, const float* a, const float* b,
-                    float* out) {
+void ConcatColsCuda(int64_t B, int64_t Da, int64_t Db, const float* a, const float* b, float* out) {
   if (B <= 0 || Da + Db <= 0) return;
   ConcatColsKernel<<<ElementGrid(B, Da + Db), kBlock, 0, CurrentCudaStream()>>>(B, Da, Db, a, b,
-                                                                               out);
+                                                                                out);
   LATENT_CUDA_CHECK_LAUNCH("ConcatColsKernel");
 }
 
 void SplitColsCuda(int64_t B, int64_t Da, int64_t Db, const float* out, float* da, float* db) {
   if (B <= 0 || Da + Db <= 0 || (da == nullptr && db == nullptr)) return;
   SplitColsKernel<<<ElementGrid(B, Da + Db), kBlock, 0, CurrentCudaStream()>>>(B, Da, Db, out, da,
-                                                                              db);
+                                                                               db);
   LATENT_CUDA_CHECK_LAUNCH("SplitColsKernel");
 }
 

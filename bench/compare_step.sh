@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# Times latent's VAE training step against the PyTorch reference (bench/pytorch_vae.py) side by
+# side, on the same device, thread count, batch and data (DESIGN.md section 4: compare ratios
+# measured in one run, never absolute times from different runs).
+#
+# The two benchmarks alternate (ours, torch, ours, torch) so that a burst of load from other
+# processes hits both rather than one; each side then reports the smaller of its two medians, the
+# run least disturbed by the machine.
+#
+# Usage: bench/compare_step.sh [--device cpu|cuda] [--threads N] [--steps N]
+# Env:   LATENT_BIN  the latent binary (default: <repo>/build/latent)
+set -euo pipefail
+
+usage() {
+  sed -n 's/^# \{0,1\}//;/^Usage:/,/^Env:.*/p' "$0"
+}
+
+device=cpu
+threads=2
+steps=200
+warmup=20
+batch=128
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --device) device="${2:?--device needs a value}"; shift 2 ;;
+    --threads) threads="${2:?--threads needs a value}"; shift 2 ;;
+    --steps) steps="${2:?--steps needs a value}"; shift 2 ;;
+    -h|--help) usage; exit 0 ;;
+    *) echo "compare_step.sh: unknown argument '$1'" >&2; usage >&2; exit 2 ;;
+  esac
+done
+
+# Locate the repository from this script's own path, so it works from any working directory;
+# run from the root so the relative --data path resolves the same way for both sides.
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$repo"
+latent="${LATENT_BIN:-$repo/build/latent}"
+# Debian's torch is installed for the system interpreter only; `python3` on PATH may lack it.
+python=/usr/bin/python3
+data=data/mnist
+
+if [[ ! -x "$latent" ]]; then
+  echo "compare_step.sh: latent binary not found at $latent" >&2
+  echo "  build it: cmake -S $repo -B $repo/build -G Ninja && ninja -C $repo/build latent" >&2
+  echo "  or point LATENT_BIN at one" >&2
+  exit 1
+fi
+if [[ ! -x "$python" ]] || ! "$python" -c 'import torch' 2>/dev/null; then
+  echo "compare_step.sh: $python with torch is required (Debian: apt-get install python3-torch)" >&2
+  exit 1
+fi
+if [[ ! -d "$data" ]]; then
+  echo "compare_step.sh: note: $repo/$data missing (tools/fetch_data.sh fetches it);" \
+       "both sides time random pixels instead" >&2
+fi
+
+common=(--batch-size "$batch" --steps "$steps" --warmup "$warmup" --device "$device"
+        --threads "$threads" --data "$data")
+
+# Runs one benchmark, echoes its output to stderr for the record, and prints the number from its
+# `step_ms <median>` line. Any failure stops the script (set -e) with the benchmark's output shown.
+step_ms() {
+  local out
+  if ! out="$("$@" 2>&1)"; then
+    printf '%s\n' "$out" >&2
+    echo "compare_step.sh: failed: $*" >&2
+    exit 1
+  fi
+  printf '%s\n' "$out" | sed 's/^/    /' >&2
+  local ms
+  ms="$(printf '%s\n' "$out" | awk '$1 == "step_ms" { v = $2 } END { print v }')"
+  if [[ -z "$ms" ]]; then
+    echo "compare_step.sh: no 'step_ms' line from: $*" >&2
+    exit 1
+  fi
+  printf '%s\n' "$ms"
+}
+
+echo "device $device, threads $threads, batch $batch, steps $steps (+$warmup warm-up)" >&2
+ours=()
+torch=()
+for round in 1 2; do
+  echo "round $round: latent" >&2
+  ours+=("$(step_ms "$latent" bench step --model vae "${common[@]}")")
+  echo "round $round: pytorch" >&2
+  torch+=("$(step_ms "$python" "$repo/bench/pytorch_vae.py" --mode step "${common[@]}")")
+done
+
+# Summary: per side, the min of the two runs' medians; the ratio < 1 means latent is faster.
+awk -v o1="${ours[0]}" -v o2="${ours[1]}" -v t1="${torch[0]}" -v t2="${torch[1]}" \
+    -v dev="$device" -v thr="$threads" 'BEGIN {
+  o = (o1 < o2) ? o1 : o2
+  t = (t1 < t2) ? t1 : t2
+  printf "summary (device %s, threads %s; min of 2 medians, runs in brackets)\n", dev, thr
+  printf "  latent  step_ms %9.3f   [%s, %s]\n", o, o1, o2
+  printf "  pytorch step_ms %9.3f   [%s, %s]\n", t, t1, t2
+  printf "ratio latent/pytorch = %.2f (lower is faster)\n", o / t
+}'

@@ -1,0 +1,90 @@
+// Whole-model checks: each registered model's loss against finite differences (f64, fixed
+// noise), and the properties that define the VAE.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "core/autograd.h"
+#include "core/gradcheck.h"
+#include "core/random.h"
+#include "tests/test_util.h"
+
+namespace latent {
+namespace {
+
+// Tiny images keep the finite differences cheap: every parameter costs two loss evaluations.
+const ModelShape kTiny{3, 4, 10};
+
+Tensor TinyBatch(DType dtype) {
+  return RandomUniform({5, kTiny.features()}, 11, 0, dtype);  // grey levels in (0, 1)
+}
+
+class ModelGradCheck : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(ModelGradCheck, LossGradientMatchesCentralDifferences) {
+  std::unique_ptr<Model> model =
+      latent::testing::MakeModel(GetParam(), kTiny, {"latent-dim=3"});
+  model->params().Allocate(Device::Cpu(), 5, DType::kF64);
+  const Tensor x = TinyBatch(DType::kF64);
+  const Tensor labels = Tensor::FromVector<int32_t>({0, 1, 2, 3, 4}, {5});
+  // Fixed (seed, step): the VAE draws the same noise in every evaluation.
+  auto loss = [&] { return model->Loss(x, labels, {3, 17, true}).loss; };
+  std::vector<Tensor> params;
+  std::vector<std::string> names;
+  for (int i = 0; i < model->params().size(); ++i) {
+    params.push_back(model->params()[i]);
+    names.push_back(model->params().name(i));
+  }
+  // Same tolerances as the op table (tests/op_table_test.cc): f64 central differences.
+  for (const GradCheckEntry& e : GradCheck(loss, params, names, 1e-6, 1e-5))
+    EXPECT_TRUE(e.passed) << GetParam() << " " << e.name << ": max abs error "
+                          << e.max_abs_error << ", max rel error " << e.max_rel_error;
+}
+
+INSTANTIATE_TEST_SUITE_P(Registry, ModelGradCheck, ::testing::Values("ae", "vae"),
+                         [](const auto& info) { return info.param; });
+
+TEST(Vae, KlIsPositiveFiniteAndLossIsItsSumWithRecon) {
+  std::unique_ptr<Model> vae = latent::testing::MakeModel("vae", kTiny);
+  vae->params().Allocate(Device::Cpu(), 1);
+  NoGradGuard no_grad;
+  LossOutput out = vae->Loss(TinyBatch(DType::kF32), Tensor(), {1, 0, true});
+  ASSERT_EQ(out.parts.size(), 2u);
+  const double recon = out.parts[0].second.item(), kl = out.parts[1].second.item();
+  EXPECT_GT(kl, 0.0);
+  EXPECT_TRUE(std::isfinite(kl));
+  EXPECT_NEAR(out.loss.item(), recon + kl, 1e-4 * std::abs(recon + kl));
+}
+
+TEST(Vae, NoiseIsFixedBySeedAndStep) {
+  std::unique_ptr<Model> vae = latent::testing::MakeModel("vae", kTiny);
+  vae->params().Allocate(Device::Cpu(), 1);
+  NoGradGuard no_grad;
+  const Tensor x = TinyBatch(DType::kF32);
+  const double a = vae->Loss(x, Tensor(), {1, 4, true}).loss.item();
+  EXPECT_EQ(a, vae->Loss(x, Tensor(), {1, 4, true}).loss.item());
+  EXPECT_NE(a, vae->Loss(x, Tensor(), {1, 5, true}).loss.item());
+}
+
+TEST(Ae, HasNoPriorToSampleFrom) {
+  std::unique_ptr<Model> ae = latent::testing::MakeModel("ae", kTiny);
+  ae->params().Allocate(Device::Cpu(), 1);
+  try {
+    ae->Sample(4, 1, Tensor());
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("no prior"), std::string::npos) << e.what();
+  }
+}
+
+TEST(Registry, UnknownModelListsTheKnownOnes) {
+  try {
+    FindModel("vea");
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("vae"), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace latent

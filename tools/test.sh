@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# The test suite on a fresh machine: set up (tools/setup.sh: packages, MNIST, build), then run
+# every test with CTest. Tests that need a GPU skip themselves when none is present.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "${root}"
+bash tools/setup.sh
+ctest --test-dir build --output-on-failure -j "$(nproc)"
