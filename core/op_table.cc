@@ -93,4 +93,18 @@ const OpInfo& GetOpInfo(OpKind kind) { return kOps[static_cast<size_t>(kind)]; }
 
 const char* OpName(OpKind kind) { return GetOpInfo(kind).name; }
 
+std::string OpTableMarkdown() {
+  auto cell = [](const char* text) {  // a '|' inside a cell would end it: escape it
+    std::string s;
+    for (const char* c = text; *c; ++c) s += (*c == '|') ? std::string("\\|") : std::string(1, *c);
+    return s;
+  };
+  std::string out = "| op | forward | derivative | CUDA kernel |\n|---|---|---|---|\n";
+  for (const OpInfo& op : kOps) {
+    out += std::string("| `") + op.name + "` | " + cell(op.forward) + " | " +
+           cell(op.derivative) + " | " + (op.has_cuda ? "yes" : "no") + " |\n";
+  }
+  return out;
+}
+
 }  // namespace latent

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstddef>
+#include <string>
 #include <vector>
 
 #include "core/shape.h"
@@ -43,5 +44,8 @@ struct OpInfo {
 const OpInfo& GetOpInfo(OpKind kind);
 const OpInfo* AllOps();  // kNumOps entries, in OpKind order
 const char* OpName(OpKind kind);
+// The table as Markdown (op, forward, derivative, CUDA kernel): `latent ops` prints it and
+// docs/gradients.md embeds it; a test keeps the two identical.
+std::string OpTableMarkdown();
 
 }  // namespace latent

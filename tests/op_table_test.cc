@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "core/autograd.h"
+#include "core/file_util.h"
 #include "core/gradcheck.h"
 #include "core/op_table.h"
 #include "core/ops.h"
@@ -69,6 +70,17 @@ TEST(GradCheck, DetectsAWrongGradient) {
   ASSERT_EQ(r.size(), 1u);
   EXPECT_FALSE(r[0].passed);
   EXPECT_GT(r[0].max_abs_error, 0.2);
+}
+
+// docs/gradients.md embeds the table between two markers; regenerate it with `latent ops`.
+TEST(OpTable, DocumentationMatchesTheTable) {
+  const std::string doc = ReadFileBytes(std::string(LATENT_SOURCE_DIR) + "/docs/gradients.md");
+  const std::string begin = "<!-- op-table:begin -->\n", end = "<!-- op-table:end -->";
+  const size_t b = doc.find(begin), e = doc.find(end);
+  ASSERT_NE(b, std::string::npos);
+  ASSERT_NE(e, std::string::npos);
+  EXPECT_EQ(doc.substr(b + begin.size(), e - b - begin.size()), OpTableMarkdown())
+      << "docs/gradients.md is out of date: paste the output of `latent ops` between the markers";
 }
 
 }  // namespace

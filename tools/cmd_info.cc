@@ -23,12 +23,7 @@ int RunModels(const Args& args) {
 int RunOps(const Args& args) {
   Flags flags("ops", {});
   flags.Parse(args);
-  std::printf("| op | forward | derivative | CUDA kernel |\n|---|---|---|---|\n");
-  for (size_t i = 0; i < kNumOps; ++i) {
-    const OpInfo& op = AllOps()[i];
-    std::printf("| `%s` | %s | %s | %s |\n", op.name, op.forward, op.derivative,
-                op.has_cuda ? "yes" : "no");
-  }
+  std::fputs(OpTableMarkdown().c_str(), stdout);
   return 0;
 }
 
