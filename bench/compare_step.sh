@@ -8,11 +8,15 @@
 # run least disturbed by the machine.
 #
 # Usage: bench/compare_step.sh [--device cpu|cuda] [--threads N] [--steps N]
-# Env:   LATENT_BIN  the latent binary (default: <repo>/build/latent)
+# Env:   LATENT_BIN      the latent binary (default: <repo>/build/latent)
+#        TORCH_BLAS_DIR  a directory with an optimized libblas.so.3 (e.g. OpenBLAS's
+#                        /usr/lib/x86_64-linux-gnu/openblas-pthread) to put first on the PyTorch
+#                        side's LD_LIBRARY_PATH. Debian's torch otherwise calls the system BLAS,
+#                        which is the slow netlib reference unless an optimized one is installed.
 set -euo pipefail
 
 usage() {
-  sed -n 's/^# \{0,1\}//;/^Usage:/,/^Env:.*/p' "$0"
+  sed -n '/^# Usage:/,/^# *which is/s/^# \{0,1\}//p' "$0"
 }
 
 device=cpu
@@ -54,6 +58,16 @@ if [[ ! -d "$data" ]]; then
        "both sides time random pixels instead" >&2
 fi
 
+# The PyTorch side's command prefix: an optional BLAS override (see TORCH_BLAS_DIR above).
+torch_cmd=("$python")
+if [[ -n "${TORCH_BLAS_DIR:-}" ]]; then
+  torch_cmd=(env "LD_LIBRARY_PATH=$TORCH_BLAS_DIR${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" "$python")
+fi
+# Which BLAS torch's CPU GEMMs will run on decides the CPU baseline, so say it up front.
+blas="$("${torch_cmd[@]}" -c 'import os, torch
+print(" ".join(sorted({os.path.realpath(l.split()[-1]) for l in open("/proc/self/maps")
+                       if "blas" in l.lower() and "/" in l})) or "unknown")')"
+
 common=(--batch-size "$batch" --steps "$steps" --warmup "$warmup" --device "$device"
         --threads "$threads" --data "$data")
 
@@ -77,13 +91,14 @@ step_ms() {
 }
 
 echo "device $device, threads $threads, batch $batch, steps $steps (+$warmup warm-up)" >&2
+echo "pytorch blas: $blas" >&2
 ours=()
 torch=()
 for round in 1 2; do
   echo "round $round: latent" >&2
   ours+=("$(step_ms "$latent" bench step --model vae "${common[@]}")")
   echo "round $round: pytorch" >&2
-  torch+=("$(step_ms "$python" "$repo/bench/pytorch_vae.py" --mode step "${common[@]}")")
+  torch+=("$(step_ms "${torch_cmd[@]}" "$repo/bench/pytorch_vae.py" --mode step "${common[@]}")")
 done
 
 # Summary: per side, the min of the two runs' medians; the ratio < 1 means latent is faster.
@@ -96,3 +111,7 @@ awk -v o1="${ours[0]}" -v o2="${ours[1]}" -v t1="${torch[0]}" -v t2="${torch[1]}
   printf "  pytorch step_ms %9.3f   [%s, %s]\n", t, t1, t2
   printf "ratio latent/pytorch = %.2f (lower is faster)\n", o / t
 }'
+if [[ "$device" == cpu && "$blas" == */blas/libblas.so* ]]; then
+  echo "note: pytorch ran on the netlib reference BLAS ($blas), a slow CPU peer;" \
+       "install an optimized BLAS or set TORCH_BLAS_DIR for a fair ratio"
+fi

@@ -118,6 +118,22 @@ def vae_loss(recon, x, mu, logvar):
     return bce + kld
 
 
+def blas_library():
+    """The BLAS shared library this process loaded, for the record.
+
+    CPU step times depend on it almost entirely: Debian's torch calls the system libblas.so.3,
+    which is the slow netlib reference BLAS unless an optimized one (OpenBLAS, BLIS) provides that
+    alternative or comes first on LD_LIBRARY_PATH.
+    """
+    try:
+        with open("/proc/self/maps") as maps:
+            paths = {line.split()[-1] for line in maps if "blas" in line.lower() and "/" in line}
+    except OSError:
+        return "unknown"
+    names = sorted(os.path.realpath(p) for p in paths)
+    return ", ".join(names) if names else "none found (statically linked or MKL)"
+
+
 def make_adam(params, device):
     """Adam(lr=1e-3), using the fastest implementation the installed torch has on the device.
 
@@ -178,6 +194,8 @@ def mode_step(device):
     median = statistics.median(times_ms)
     print(f"pytorch {torch.__version__}, device {device}, threads {torch.get_num_threads()}, "
           f"adam {adam_kind}, batch {x.shape[0]}, data {source}")
+    if device.type == "cpu":
+        print(f"blas {blas_library()}")
     print(f"pytorch vae step: median {median:.3f} ms (min {min(times_ms):.3f}, "
           f"max {max(times_ms):.3f}) over {ARGS.steps} steps after {ARGS.warmup} warm-up")
     print(f"step_ms {median:.4f}")
@@ -193,6 +211,8 @@ def mode_train(device):
     bs = ARGS.batch_size
     print(f"pytorch {torch.__version__}, device {device}, threads {torch.get_num_threads()}, "
           f"adam {adam_kind}, batch {bs}, train {train_x.shape[0]}, test {test_x.shape[0]}")
+    if device.type == "cpu":
+        print(f"blas {blas_library()}")
 
     for epoch in range(1, ARGS.epochs + 1):
         start = time.perf_counter()

@@ -1,0 +1,71 @@
+// Command-line flags: values, defaults, and the errors users see.
+#include <gtest/gtest.h>
+
+#include "core/error.h"
+#include "core/flags.h"
+
+#include <functional>
+
+namespace latent {
+namespace {
+
+Flags TrainLike() {
+  return Flags("train", {{"epochs", "10", "passes"}, {"lr", "1e-3", "rate"},
+                         {"device", "auto", "where"}, {"binarize", "false", "draw pixels"}});
+}
+
+std::string ErrorOf(const std::function<void()>& fn) {
+  try {
+    fn();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(Flags, ParsesBothFormsAndKeepsDefaults) {
+  Flags f = TrainLike();
+  f.Parse({"--epochs", "3", "--lr=0.01"});
+  EXPECT_EQ(f.GetInt("epochs", 1, 100), 3);
+  EXPECT_DOUBLE_EQ(f.GetDouble("lr", 0, 1), 0.01);
+  EXPECT_EQ(f.Get("device"), "auto");
+  EXPECT_FALSE(f.GetBool("binarize"));
+  EXPECT_TRUE(f.IsSet("epochs"));
+  EXPECT_FALSE(f.IsSet("device"));
+}
+
+TEST(Flags, UnknownFlagIsNamedWithTheKnownOnes) {
+  Flags f = TrainLike();
+  const std::string msg = ErrorOf([&] { f.Parse({"--epoch", "3"}); });
+  EXPECT_NE(msg.find("unknown flag --epoch"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("--epochs"), std::string::npos) << msg;
+}
+
+TEST(Flags, BadValuesSayWhatWasExpectedAndFound) {
+  Flags f = TrainLike();
+  f.Parse({"--epochs", "ten", "--lr", "-1", "--binarize", "maybe"});
+  std::string msg = ErrorOf([&] { f.GetInt("epochs", 1, 100); });
+  EXPECT_NE(msg.find("integer"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("'ten'"), std::string::npos) << msg;
+  msg = ErrorOf([&] { f.GetDouble("lr", 0, 1); });
+  EXPECT_NE(msg.find("'-1'"), std::string::npos) << msg;
+  msg = ErrorOf([&] { f.GetBool("binarize"); });
+  EXPECT_NE(msg.find("'maybe'"), std::string::npos) << msg;
+}
+
+TEST(Flags, MissingValueAndPositionalArgumentsAreErrors) {
+  Flags f = TrainLike();
+  EXPECT_NE(ErrorOf([&] { f.Parse({"--epochs"}); }).find("expects a value"), std::string::npos);
+  EXPECT_NE(ErrorOf([&] { TrainLike().Parse({"vae"}); }).find("'vae'"), std::string::npos);
+}
+
+TEST(Flags, HelpIsRecognizedAndUsageListsDefaults) {
+  Flags f = TrainLike();
+  f.Parse({"--help"});
+  EXPECT_TRUE(f.help());
+  EXPECT_NE(f.Usage().find("--lr"), std::string::npos);
+  EXPECT_NE(f.Usage().find("(default: 1e-3)"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace latent
