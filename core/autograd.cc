@@ -1,8 +1,11 @@
 #include "core/autograd.h"
 
 #include <algorithm>
+#include <array>
+#include <string>
 #include <unordered_map>
 
+#include "core/profiler.h"
 #include "core/tensor_math.h"
 
 namespace latent {
@@ -105,6 +108,18 @@ void AccumulateLeaf(Tensor& grad, const Tensor& g) {
   }
 }
 
+// "<op> backward", the NVTX range of a node's backward pass (docs/profiling.md). Built once, so a
+// backward pass allocates no names.
+const char* BackwardRangeName(OpKind op) {
+  static const std::array<std::string, kNumOps> names = [] {
+    std::array<std::string, kNumOps> n;
+    for (size_t i = 0; i < kNumOps; ++i)
+      n[i] = std::string(OpName(static_cast<OpKind>(i))) + " backward";
+    return n;
+  }();
+  return names[static_cast<size_t>(op)].c_str();
+}
+
 }  // namespace
 
 void RunBackward(const Tensor& root) {
@@ -124,6 +139,8 @@ void RunBackward(const Tensor& root) {
   pending[root.grad_fn().get()][root.output_index()] = one;
 
   for (const std::shared_ptr<Node>& node : order) {
+    // The range covers the node's backward function and the accumulation of what it returns.
+    NvtxRange range(BackwardRangeName(node->op()));
     std::vector<Tensor> grad_outputs = std::move(pending[node.get()]);
     pending.erase(node.get());
     grad_outputs.resize(node->num_outputs());

@@ -6,10 +6,12 @@
 //            [&](auto) { kernels::UnaryForwardCuda(...); });
 //
 // The CUDA lambda is generic so that, in a build without CUDA, it is never instantiated and the
-// *Cuda symbols are never referenced.
+// *Cuda symbols are never referenced. On the CUDA path the launch sits in an NVTX range named
+// `op` (core/profiler.h), so Nsight Systems shows which op each kernel belongs to.
 #pragma once
 
 #include "core/cuda_runtime.h"
+#include "core/profiler.h"
 #include "core/tensor.h"
 
 namespace latent {
@@ -27,6 +29,7 @@ void Dispatch(const char* op, const Tensor& t, CpuFn&& cpu, CudaFn&& cuda) {
   LATENT_CHECK(t.dtype() == DType::kF32, op, ": CUDA kernels take f32 tensors, found ",
                DTypeName(t.dtype()));
   CudaSetDevice(t.device().index);
+  NvtxRange range(op);
   cuda(0);
 #else
   (void)cuda;

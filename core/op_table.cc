@@ -80,6 +80,27 @@ const OpInfo kOps[] = {
        ReparamKlResult r = ReparamKl(x[0], x[1], /*seed=*/7, /*offset=*/3);
        return Concat(r.z, Reshape(r.kl, {r.kl.size(0), 1}));
      }},
+    {OpKind::kAbs, "abs", "y = |x|", "dx = dy * sign(x)", -2, 2, kAtol, kRtol, true, {{3, 4}},
+     [](In x) { return Abs(x[0]); }},
+    {OpKind::kAddScalar, "add_scalar", "y = x + c (c a constant)", "dx = dy", -1, 1, kAtol, kRtol,
+     true, {{3, 4}}, [](In x) { return AddScalar(x[0], 0.75); }},
+    {OpKind::kDropout, "dropout",
+     "y = x * keep / (1 - p), keep = [u >= p], u uniform from Philox",
+     "dx = dy * keep / (1 - p) (the mask regenerated from the counter)", -1, 1, kAtol, kRtol, true,
+     {{3, 4}}, [](In x) { return Dropout(x[0], 0.3, /*seed=*/5, /*offset=*/2); }},
+    {OpKind::kRowSum, "row_sum", "s_r = sum_c x[r, c]", "dx[r, c] = ds_r", -1, 1, kAtol, kRtol,
+     true, {{3, 4}}, [](In x) { return RowSum(x[0]); }},
+    {OpKind::kColumnSum, "column_sum", "s_c = sum_r x[r, c]", "dx[r, c] = ds_c", -1, 1, kAtol,
+     kRtol, true, {{3, 4}}, [](In x) { return ColumnSum(x[0]); }},
+    {OpKind::kSoftmaxCrossEntropy, "softmax_cross_entropy",
+     "l_b = logsumexp_c x[b, c] - x[b, y_b]  (x logits, y integer labels)",
+     "dx[b, c] = dl_b * (softmax(x[b])_c - [c = y_b])", -3, 3, kAtol, kRtol, true, {{3, 4}},
+     [](In x) {  // labels cycle through the classes
+       std::vector<int32_t> labels(x[0].size(0));
+       for (size_t b = 0; b < labels.size(); ++b) labels[b] = static_cast<int32_t>(b % x[0].size(1));
+       return SoftmaxCrossEntropy(
+           x[0], Tensor::FromVector(labels, {x[0].size(0)}, x[0].device()));
+     }},
 };
 
 static_assert(std::size(kOps) == kNumOps,

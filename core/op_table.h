@@ -19,6 +19,7 @@ enum class OpKind : int {
   kMatmul, kLinear, kAdd, kSub, kMul, kScale, kSum, kMean,
   kRelu, kLeakyRelu, kSigmoid, kTanh, kSoftplus, kExp, kLog, kSquare,
   kReshape, kConcat, kGatherRows, kBceWithLogits, kMse, kReparamKl,
+  kAbs, kAddScalar, kDropout, kRowSum, kColumnSum, kSoftmaxCrossEntropy,
   kCount  // keep last
 };
 constexpr size_t kNumOps = static_cast<size_t>(OpKind::kCount);

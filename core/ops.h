@@ -27,10 +27,17 @@ Tensor Softplus(const Tensor& x);
 Tensor Exp(const Tensor& x);
 Tensor Log(const Tensor& x);
 Tensor Square(const Tensor& x);
+Tensor Abs(const Tensor& x);
+Tensor AddScalar(const Tensor& x, double c);
+// Inverted dropout with drop probability p; the mask is Philox stream (seed, offset). p = 0
+// returns x itself.
+Tensor Dropout(const Tensor& x, double p, uint64_t seed, uint64_t offset);
 
 // --- core/ops_reduce.cc ---------------------------------------------------------------------------
 Tensor Sum(const Tensor& x);   // all elements -> a scalar (shape ())
 Tensor Mean(const Tensor& x);
+Tensor RowSum(const Tensor& x);     // (R, C) -> (R)
+Tensor ColumnSum(const Tensor& x);  // (R, C) -> (C)
 
 // --- core/ops_rows.cc -----------------------------------------------------------------------------
 Tensor Reshape(const Tensor& x, const Shape& shape);  // same elements, new shape (shares memory)
@@ -42,6 +49,8 @@ Tensor GatherRows(const Tensor& x, const Tensor& index);
 // Per-row losses, summed over each row's features: (B, ...) -> (B).
 Tensor BceWithLogits(const Tensor& logits, const Tensor& target);
 Tensor Mse(const Tensor& a, const Tensor& b);
+// Per-row softmax cross-entropy: logits (B, C), labels i32 (B) in [0, C) -> (B).
+Tensor SoftmaxCrossEntropy(const Tensor& logits, const Tensor& labels);
 
 // --- core/ops_reparam_kl.cc -----------------------------------------------------------------------
 // The VAE's fused reparameterization and KL (kernels/reparam_kl.h): z = mu + exp(logvar/2) eps,

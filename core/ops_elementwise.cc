@@ -1,6 +1,7 @@
 // Elementwise ops. Their derivatives live in the kernels (kernels/cpu/elementwise.cc) and, as
 // formulas, in the op table.
 #include "core/autograd.h"
+#include "core/dispatch.h"
 #include "core/ops.h"
 #include "core/tensor_math.h"
 
@@ -64,5 +65,37 @@ Tensor Softplus(const Tensor& x) {
 Tensor Exp(const Tensor& x) { return UnaryOpWithGrad(OpKind::kExp, UnaryOp::kExp, x); }
 Tensor Log(const Tensor& x) { return UnaryOpWithGrad(OpKind::kLog, UnaryOp::kLog, x); }
 Tensor Square(const Tensor& x) { return UnaryOpWithGrad(OpKind::kSquare, UnaryOp::kSquare, x); }
+Tensor Abs(const Tensor& x) { return UnaryOpWithGrad(OpKind::kAbs, UnaryOp::kAbs, x); }
+Tensor AddScalar(const Tensor& x, double c) {
+  return UnaryOpWithGrad(OpKind::kAddScalar, UnaryOp::kAddScalar, x, c);
+}
+
+namespace {
+Tensor ApplyDropout(const Tensor& x, double p, uint64_t seed, uint64_t offset) {
+  Tensor y = Tensor::Empty(x.shape(), x.dtype(), x.device());
+  Dispatch(
+      "dropout", x,
+      [&](auto zero) {
+        using T = decltype(zero);
+        kernels::DropoutCpu<T>(x.numel(), T(p), seed, offset, x.data<T>(), y.data<T>());
+      },
+      [&](auto) {
+        kernels::DropoutCuda(x.numel(), float(p), seed, offset, x.data<float>(), y.data<float>());
+      });
+  return y;
+}
+}  // namespace
+
+Tensor Dropout(const Tensor& x, double p, uint64_t seed, uint64_t offset) {
+  LATENT_CHECK(p >= 0.0 && p < 1.0, "dropout: expected a probability in [0, 1), found ", p);
+  CheckFloat("dropout", x);
+  if (p == 0.0) return x;
+  Tensor y = ApplyDropout(x, p, seed, offset);
+  // The backward is the same masked scaling applied to dy: the mask comes from the counter.
+  Record(OpKind::kDropout, {x}, {&y}, [p, seed, offset](const std::vector<Tensor>& g) {
+    return std::vector<Tensor>{ApplyDropout(g[0], p, seed, offset)};
+  });
+  return y;
+}
 
 }  // namespace latent

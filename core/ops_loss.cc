@@ -1,8 +1,9 @@
-// Reconstruction losses per row (kernels/loss.h has the formulas). The upstream gradient is per
+// Per-row losses: reconstruction (kernels/loss.h) and classification (kernels/classify.h). The upstream gradient is per
 // row (B); the kernels scale each row's elementwise derivative by it.
 #include "core/autograd.h"
 #include "core/dispatch.h"
 #include "core/ops.h"
+#include "kernels/classify.h"
 #include "kernels/loss.h"
 
 namespace latent {
@@ -91,6 +92,56 @@ Tensor Mse(const Tensor& a, const Tensor& b) {
                                           gb ? db.data<float>() : nullptr);
                });
            return std::vector<Tensor>{da, db};
+         });
+  return out;
+}
+
+Tensor SoftmaxCrossEntropy(const Tensor& logits, const Tensor& labels) {
+  CheckNDim("softmax_cross_entropy", logits, 2, "logits");
+  CheckNDim("softmax_cross_entropy", labels, 1, "labels");
+  CheckFloat("softmax_cross_entropy", logits);
+  CheckSameDevice("softmax_cross_entropy", logits, labels);
+  LATENT_CHECK(labels.dtype() == DType::kI32, "softmax_cross_entropy: expected i32 labels, found ",
+               DTypeName(labels.dtype()));
+  const int64_t B = logits.size(0), C = logits.size(1);
+  LATENT_CHECK(labels.size(0) == B, "softmax_cross_entropy: ", B, " rows of logits but ",
+               labels.size(0), " labels");
+  if (labels.device().is_cpu()) {
+    for (int64_t b = 0; b < B; ++b) {
+      const int32_t y = labels.data<int32_t>()[b];
+      LATENT_CHECK(y >= 0 && y < C, "softmax_cross_entropy: label ", y, " at position ", b,
+                   " is outside [0, ", C, ")");
+    }
+  }
+  Tensor out = Tensor::Empty({B}, logits.dtype(), logits.device());
+  Dispatch(
+      "softmax_cross_entropy", logits,
+      [&](auto zero) {
+        using T = decltype(zero);
+        kernels::SoftmaxCrossEntropyForwardCpu<T>(B, C, logits.data<T>(),
+                                                  labels.data<int32_t>(), out.data<T>());
+      },
+      [&](auto) {
+        kernels::SoftmaxCrossEntropyForwardCuda(B, C, logits.data<float>(),
+                                                labels.data<int32_t>(), out.data<float>());
+      });
+  Record(OpKind::kSoftmaxCrossEntropy, {logits}, {&out},
+         [x = Detach(logits), labels, B, C](const std::vector<Tensor>& g) {
+           const Tensor& dout = g[0];  // (B)
+           Tensor dx = Tensor::Empty(x.shape(), x.dtype(), x.device());
+           Dispatch(
+               "softmax_cross_entropy backward", x,
+               [&](auto zero) {
+                 using T = decltype(zero);
+                 kernels::SoftmaxCrossEntropyBackwardCpu<T>(
+                     B, C, x.data<T>(), labels.data<int32_t>(), dout.data<T>(), dx.data<T>());
+               },
+               [&](auto) {
+                 kernels::SoftmaxCrossEntropyBackwardCuda(B, C, x.data<float>(),
+                                                          labels.data<int32_t>(),
+                                                          dout.data<float>(), dx.data<float>());
+               });
+           return std::vector<Tensor>{dx};
          });
   return out;
 }

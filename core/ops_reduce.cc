@@ -1,4 +1,5 @@
-// Reductions to a scalar. d(sum x)/dx_i = 1 and d(mean x)/dx_i = 1/n: the backward broadcasts the
+// Reductions: to a scalar (sum, mean) and along one axis of a matrix (row_sum, column_sum).
+// Reductions to a scalar: d(sum x)/dx_i = 1 and d(mean x)/dx_i = 1/n: the backward broadcasts the
 // scalar upstream gradient (read on the device, no host round trip) over x's shape.
 #include "core/autograd.h"
 #include "core/ops.h"
@@ -24,6 +25,26 @@ Tensor Sum(const Tensor& x) { return ReduceWithGrad(OpKind::kSum, x, 1.0); }
 Tensor Mean(const Tensor& x) {
   LATENT_CHECK(x.numel() > 0, "mean of an empty tensor");
   return ReduceWithGrad(OpKind::kMean, x, 1.0 / static_cast<double>(x.numel()));
+}
+
+Tensor RowSum(const Tensor& x) {
+  CheckNDim("row_sum", x, 2, "input");
+  CheckFloat("row_sum", x);
+  Tensor s = math::RowSum(x);  // (R)
+  Record(OpKind::kRowSum, {x}, {&s}, [shape = x.shape()](const std::vector<Tensor>& g) {
+    return std::vector<Tensor>{math::RowBroadcast(g[0], shape)};  // dx[r, c] = ds[r]
+  });
+  return s;
+}
+
+Tensor ColumnSum(const Tensor& x) {
+  CheckNDim("column_sum", x, 2, "input");
+  CheckFloat("column_sum", x);
+  Tensor s = math::ColumnSum(x);  // (C)
+  Record(OpKind::kColumnSum, {x}, {&s}, [shape = x.shape()](const std::vector<Tensor>& g) {
+    return std::vector<Tensor>{math::ColumnBroadcast(g[0], shape)};  // dx[r, c] = ds[c]
+  });
+  return s;
 }
 
 }  // namespace latent

@@ -48,6 +48,25 @@ Tensor Bernoulli(const Tensor& p, uint64_t seed, uint64_t offset) {
   return y;
 }
 
+Tensor Corrupt(const Tensor& x, kernels::Corruption kind, double level, uint64_t seed,
+               uint64_t offset) {
+  LATENT_CHECK(level >= 0.0 && (kind == kernels::Corruption::kGaussian || level <= 1.0),
+               "corruption level must be a sigma >= 0 (gaussian) or a fraction in [0, 1] (mask, "
+               "salt-and-pepper); found ", level);
+  Tensor y = Tensor::Empty(x.shape(), x.dtype(), x.device());
+  Dispatch(
+      "corrupt", x,
+      [&](auto zero) {
+        using T = decltype(zero);
+        kernels::CorruptCpu<T>(kind, x.numel(), T(level), seed, offset, x.data<T>(), y.data<T>());
+      },
+      [&](auto) {
+        kernels::CorruptCuda(kind, x.numel(), float(level), seed, offset, x.data<float>(),
+                             y.data<float>());
+      });
+  return y;
+}
+
 std::vector<int32_t> Permutation(int64_t n, uint64_t seed, uint64_t offset) {
   std::vector<int32_t> perm(n);
   std::iota(perm.begin(), perm.end(), 0);

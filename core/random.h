@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/tensor.h"
+#include "kernels/corrupt.h"
 
 namespace latent {
 
@@ -24,6 +25,10 @@ Tensor RandomNormal(const Shape& shape, uint64_t seed, uint64_t offset,
                     DType dtype = DType::kF32, Device device = Device::Cpu());
 // 1 where u < p, else 0, elementwise (dynamic binarization of grey levels p in [0, 1]).
 Tensor Bernoulli(const Tensor& p, uint64_t seed, uint64_t offset);
+// Corrupted copy of x for denoising autoencoders (kernels/corrupt.h: kGaussian with sigma =
+// level, kMask and kSaltPepper with the fraction nu = level).
+Tensor Corrupt(const Tensor& x, kernels::Corruption kind, double level, uint64_t seed,
+               uint64_t offset);
 // A uniformly random permutation of 0..n-1 (Fisher-Yates driven by Philox words).
 std::vector<int32_t> Permutation(int64_t n, uint64_t seed, uint64_t offset);
 

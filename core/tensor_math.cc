@@ -4,6 +4,7 @@
 #include <type_traits>
 
 #include "core/dispatch.h"
+#include "kernels/classify.h"
 #include "kernels/gemm.h"
 #include "kernels/reduce.h"
 
@@ -206,6 +207,62 @@ Tensor RowSum(const Tensor& x) {
         kernels::RowSumCpu<T>(rows, cols, x.data<T>(), out.data<T>());
       },
       [&](auto) { kernels::RowSumCuda(rows, cols, x.data<float>(), out.data<float>()); });
+  return out;
+}
+
+Tensor RowBroadcast(const Tensor& v, const Shape& shape) {
+  LATENT_CHECK(shape.ndim() == 2 && v.numel() == shape[0], "row broadcast: expected ", shape[0],
+               " values for shape ", shape.ToString(), ", found ", v.numel());
+  Tensor y = Tensor::Empty(shape, v.dtype(), v.device());
+  Dispatch(
+      "row broadcast", v,
+      [&](auto zero) {
+        using T = decltype(zero);
+        kernels::RowBroadcastCpu<T>(shape[0], shape[1], v.data<T>(), y.data<T>());
+      },
+      [&](auto) {
+        kernels::RowBroadcastCuda(shape[0], shape[1], v.data<float>(), y.data<float>());
+      });
+  return y;
+}
+
+Tensor ColumnBroadcast(const Tensor& v, const Shape& shape) {
+  LATENT_CHECK(shape.ndim() == 2 && v.numel() == shape[1], "column broadcast: expected ",
+               shape[1], " values for shape ", shape.ToString(), ", found ", v.numel());
+  Tensor y = Tensor::Empty(shape, v.dtype(), v.device());
+  Dispatch(
+      "column broadcast", v,
+      [&](auto zero) {
+        using T = decltype(zero);
+        kernels::ColumnBroadcastCpu<T>(shape[0], shape[1], v.data<T>(), y.data<T>());
+      },
+      [&](auto) {
+        kernels::ColumnBroadcastCuda(shape[0], shape[1], v.data<float>(), y.data<float>());
+      });
+  return y;
+}
+
+Tensor OneHot(const Tensor& labels, int64_t classes) {
+  CheckNDim("one_hot", labels, 1, "labels");
+  LATENT_CHECK(labels.dtype() == DType::kI32, "one_hot: expected i32 labels, found ",
+               DTypeName(labels.dtype()));
+  const int64_t B = labels.size(0);
+  if (labels.device().is_cpu()) {
+    for (int64_t b = 0; b < B; ++b) {
+      const int32_t label = labels.data<int32_t>()[b];
+      LATENT_CHECK(label >= 0 && label < classes, "one_hot: label ", label, " at position ", b,
+                   " is outside [0, ", classes, ")");
+    }
+  }
+  Tensor out = Tensor::Empty({B, classes}, DType::kF32, labels.device());
+  if (labels.device().is_cpu()) {
+    kernels::OneHotCpu<float>(B, classes, labels.data<int32_t>(), out.data<float>());
+  } else {
+#ifdef LATENT_WITH_CUDA
+    CudaSetDevice(labels.device().index);
+    kernels::OneHotCuda(B, classes, labels.data<int32_t>(), out.data<float>());
+#endif
+  }
   return out;
 }
 

@@ -39,5 +39,10 @@ void AddBiasRows(Tensor& y, const Tensor& bias);
 Tensor SumAll(const Tensor& x);        // (1)
 Tensor ColumnSum(const Tensor& x);     // (rows, cols) -> (cols)
 Tensor RowSum(const Tensor& x);        // (rows, ...) -> (rows)
+// The adjoints: v (rows) or v (cols) repeated into `shape` (rows, cols).
+Tensor RowBroadcast(const Tensor& v, const Shape& shape);
+Tensor ColumnBroadcast(const Tensor& v, const Shape& shape);
+// One-hot codes: labels i32 (B) -> (B, classes) f32 on the labels' device.
+Tensor OneHot(const Tensor& labels, int64_t classes);
 
 }  // namespace latent::math

@@ -21,6 +21,8 @@ enum class UnaryOp : uint8_t {
   kLog,        // log x
   kSquare,     // x^2
   kScale,      // alpha x
+  kAddScalar,  // x + alpha
+  kAbs,        // |x|
 };
 
 enum class BinaryOp : uint8_t { kAdd, kSub, kMul };
@@ -47,6 +49,10 @@ void BroadcastScalarCpu(int64_t n, T scale, const T* s, T* y);
 // y[r, c] += bias[c];  y: (rows, cols), bias: (cols)
 template <typename T>
 void AddBiasRowsCpu(int64_t rows, int64_t cols, const T* bias, T* y);
+// Inverted dropout: y = x * keep / (1 - p) with keep = [u_i >= p], u_i = PhiloxUniform(seed,
+// offset, i). The backward pass applies the same function to dy: the mask is regenerated.
+template <typename T>
+void DropoutCpu(int64_t n, T p, uint64_t seed, uint64_t offset, const T* x, T* y);
 
 void UnaryForwardCuda(UnaryOp op, int64_t n, float alpha, const float* x, float* y);
 void UnaryBackwardCuda(UnaryOp op, int64_t n, float alpha, const float* x, const float* y,
@@ -57,5 +63,6 @@ void FillCuda(int64_t n, float value, float* y);
 void FillCudaI32(int64_t n, int32_t value, int32_t* y);
 void BroadcastScalarCuda(int64_t n, float scale, const float* s, float* y);
 void AddBiasRowsCuda(int64_t rows, int64_t cols, const float* bias, float* y);
+void DropoutCuda(int64_t n, float p, uint64_t seed, uint64_t offset, const float* x, float* y);
 
 }  // namespace latent::kernels

@@ -18,8 +18,17 @@ void ColumnSumCpu(int64_t rows, int64_t cols, const T* x, T* out);
 template <typename T>
 void RowSumCpu(int64_t rows, int64_t cols, const T* x, T* out);
 
+// The adjoints of the two sums above (their backward passes):
+// y[r, c] = v[r]  (RowBroadcast: v (rows));  y[r, c] = v[c]  (ColumnBroadcast: v (cols)).
+template <typename T>
+void RowBroadcastCpu(int64_t rows, int64_t cols, const T* v, T* y);
+template <typename T>
+void ColumnBroadcastCpu(int64_t rows, int64_t cols, const T* v, T* y);
+
 void SumCuda(int64_t n, const float* x, float* out);
 void ColumnSumCuda(int64_t rows, int64_t cols, const float* x, float* out);
 void RowSumCuda(int64_t rows, int64_t cols, const float* x, float* out);
+void RowBroadcastCuda(int64_t rows, int64_t cols, const float* v, float* y);
+void ColumnBroadcastCuda(int64_t rows, int64_t cols, const float* v, float* y);
 
 }  // namespace latent::kernels

@@ -6,6 +6,7 @@
 
 #include "core/autograd.h"
 #include "core/optim.h"
+#include "core/profiler.h"
 #include "core/random.h"
 #include "core/tensor_math.h"
 
@@ -51,6 +52,50 @@ class LossTotals {
   std::map<std::string, Tensor> totals_;
 };
 
+// Opens and closes the CUDA profiler's capture range around TrainOptions' profiled steps.
+class ProfiledSteps {
+ public:
+  ProfiledSteps(const TrainOptions& options, Device device)
+      : begin_(static_cast<uint64_t>(options.profile_begin)),
+        end_(static_cast<uint64_t>(options.profile_end)),
+        on_(device.is_cuda() && options.profile_begin >= 0 &&
+            options.profile_end > options.profile_begin) {}
+  void BeforeStep(uint64_t step) {
+    if (!on_ || step != begin_) return;
+    ProfilerStart();
+    open_ = true;
+    std::fprintf(stderr, "profiler: capture range opened before step %llu\n",
+                 static_cast<unsigned long long>(step));
+  }
+  void AfterStep(uint64_t step) {
+    if (open_ && step + 1 == end_) Close(step);
+  }
+  // After the last step (`steps` run in all): closes a range that the run ended inside of.
+  void Finish(uint64_t steps) {
+    if (open_) {
+      std::fprintf(stderr, "profiler: training ended inside the capture range (steps %llu..%llu "
+                   "asked for)\n", static_cast<unsigned long long>(begin_),
+                   static_cast<unsigned long long>(end_ - 1));
+      Close(steps - 1);
+    } else if (on_ && steps <= begin_) {
+      std::fprintf(stderr, "profiler: nothing captured: --profile-steps starts at step %llu but "
+                   "the run had only %llu steps\n", static_cast<unsigned long long>(begin_),
+                   static_cast<unsigned long long>(steps));
+    }
+  }
+
+ private:
+  void Close(uint64_t last_step) {
+    ProfilerStop();
+    open_ = false;
+    std::fprintf(stderr, "profiler: capture range closed after step %llu\n",
+                 static_cast<unsigned long long>(last_step));
+  }
+  uint64_t begin_, end_;
+  bool on_;
+  bool open_ = false;
+};
+
 Tensor MaybeBinarize(const Tensor& x, bool binarize, uint64_t seed, uint64_t index) {
   return binarize ? Bernoulli(x, seed, StreamOffset(Stream::kBinarize, index)) : x;
 }
@@ -76,6 +121,7 @@ std::vector<EpochMetrics> Train(Model& model, const Dataset& train, const Datase
                                 const std::function<void(const EpochMetrics&)>& on_epoch) {
   Adam adam(model.params(), options.lr);
   std::vector<EpochMetrics> history;
+  ProfiledSteps profiled(options, train.images.device());
   uint64_t step = 0;
   for (int epoch = 1; epoch <= options.epochs; ++epoch) {
     const auto start = Clock::now();
@@ -83,12 +129,30 @@ std::vector<EpochMetrics> Train(Model& model, const Dataset& train, const Datase
     LossTotals totals;
     auto last_report = start;
     for (int64_t b = 0; b < batches.num_batches(); ++b, ++step) {
-      const Tensor x = MaybeBinarize(batches.Images(b), options.binarize, options.seed, step);
-      adam.ZeroGrad();
-      LossOutput out = model.Loss(x, batches.Labels(b), {options.seed, step, true});
-      out.loss.Backward();
-      adam.Step();
-      totals.Add(out);
+      profiled.BeforeStep(step);
+      Tensor x;
+      {
+        NvtxRange range("data");
+        x = MaybeBinarize(batches.Images(b), options.binarize, options.seed, step);
+      }
+      LossOutput out;
+      {
+        NvtxRange range("forward");
+        out = model.Loss(x, batches.Labels(b), {options.seed, step, true});
+        totals.Add(out);  // the metric sums are a by-product of the forward pass
+      }
+      {
+        // Zeroing the gradients here rather than before the forward pass changes nothing (the
+        // forward pass never reads them) and keeps the four phases contiguous.
+        NvtxRange range("backward");
+        adam.ZeroGrad();
+        out.loss.Backward();
+      }
+      {
+        NvtxRange range("optimizer");
+        adam.Step();
+      }
+      profiled.AfterStep(step);
       if (options.progress && Seconds(last_report) > 0.5) {
         last_report = Clock::now();
         const double done = static_cast<double>(b + 1);
@@ -110,6 +174,7 @@ std::vector<EpochMetrics> Train(Model& model, const Dataset& train, const Datase
     history.push_back(m);
     on_epoch(m);
   }
+  profiled.Finish(step);
   return history;
 }
 

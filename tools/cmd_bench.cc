@@ -1,7 +1,8 @@
 // latent bench: timings measured side by side in one process, reported as medians.
 //
 //   bench step   one training step (zero grads, forward, backward, Adam) of a model at a batch
-//                size, on the chosen device; median over --steps after --warmup steps.
+//                size, on the chosen device; median over --steps after --warmup steps. On a GPU,
+//                --gemm cublas times the same step with cuBLAS behind every matrix product.
 //   bench gemm   our GEMM at square sizes and at the VAE's shapes: on a GPU against cuBLAS (FP32),
 //                on the CPU against the plain reference loop (small sizes only: it is slow).
 #include <algorithm>
@@ -52,6 +53,7 @@ int BenchStep(const Args& args) {
                                  {"data", "data/mnist", "IDX directory for the batch (random "
                                                         "pixels when it does not exist)"}};
   const ModelInfo& info = FindModel(PeekFlag(args, "model", "vae"));
+  specs.push_back(GemmFlag());
   for (const FlagSpec& f : DeviceFlags()) specs.push_back(f);
   Flags flags("bench step", specs);
   flags.Add(info.flags);
@@ -61,6 +63,7 @@ int BenchStep(const Args& args) {
     return 0;
   }
   const Device device = SetUpDevice(flags);
+  SetUpGemm(flags, device);
   const int64_t batch = flags.GetInt("batch-size", 1, 1 << 20);
   Tensor x;
   ModelShape shape;
@@ -82,8 +85,11 @@ int BenchStep(const Args& args) {
                              out.loss.Backward();
                              adam.Step();
                            });
-  std::printf("bench step: model %s, batch %lld, device %s: median %.3f ms per step\n",
-              info.name.c_str(), static_cast<long long>(x.size(0)), device.ToString().c_str(), ms);
+  std::printf("bench step: model %s, batch %lld, device %s%s: median %.3f ms per step\n",
+              info.name.c_str(), static_cast<long long>(x.size(0)), device.ToString().c_str(),
+              device.is_cuda() ? (flags.Get("gemm") == "cublas" ? ", gemm cublas" : ", gemm latent")
+                               : "",
+              ms);
   std::printf("step_ms %.4f\n", ms);
   return 0;
 }

@@ -3,6 +3,7 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <string>
 
 #include "core/autograd.h"
 #include "core/dataset.h"
@@ -27,9 +28,32 @@ std::vector<FlagSpec> TrainFlags() {
       {"train-limit", "0", "use only the first N training images (0: all)"},
       {"test-limit", "0", "use only the first N test images (0: all)"},
       {"out", "", "run directory to write (default: runs/MODEL)"},
+      {"profile-steps", "", "A:B: open the CUDA profiler's capture range before global step A and "
+                            "close it after step B-1 (0-based, end exclusive; for ncu "
+                            "--profile-from-start off and nsys --capture-range=cudaProfilerApi); "
+                            "CUDA devices only"},
+      GemmFlag(),
   };
   for (const FlagSpec& f : DeviceFlags()) flags.push_back(f);
   return flags;
+}
+
+// Parses --profile-steps "A:B" into [A, B), checking 0 <= A < B.
+void ParseProfileSteps(const std::string& value, TrainOptions& options) {
+  const auto fail = [&] {
+    LATENT_FAIL("--profile-steps expects A:B, two step numbers with 0 <= A < B (steps A..B-1 are "
+                "profiled, counted from 0 across epochs), found '", value, "'");
+  };
+  const size_t colon = value.find(':');
+  if (colon == std::string::npos) fail();
+  const auto parse = [&](const std::string& text) {
+    const bool digits = text.find_first_not_of("0123456789") == std::string::npos;
+    if (text.empty() || text.size() > 18 || !digits) fail();  // 18 digits cannot overflow int64
+    return static_cast<int64_t>(std::stoll(text));
+  };
+  options.profile_begin = parse(value.substr(0, colon));
+  options.profile_end = parse(value.substr(colon + 1));
+  if (options.profile_begin >= options.profile_end) fail();
 }
 
 // Originals in odd rows, their reconstructions in the row below.
@@ -67,9 +91,15 @@ int RunTrain(const Args& args) {
   options.seed = static_cast<uint64_t>(flags.GetInt("seed", 0, INT64_MAX));
   options.binarize = flags.GetBool("binarize");
   options.progress = isatty(fileno(stderr));
+  if (!flags.Get("profile-steps").empty()) ParseProfileSteps(flags.Get("profile-steps"), options);
   const std::string out = flags.Get("out").empty() ? "runs/" + info.name : flags.Get("out");
 
   const Device device = SetUpDevice(flags);
+  SetUpGemm(flags, device);
+  if (options.profile_end > options.profile_begin && !device.is_cuda()) {
+    std::fprintf(stderr, "note: --profile-steps applies only to CUDA devices; ignored on %s\n",
+                 device.ToString().c_str());
+  }
   const std::string data_dir = flags.Get("data");
   const Dataset train = LoadDataset(data_dir, "train", device, flags.GetInt("train-limit", 0, INT64_MAX));
   const Dataset test = LoadDataset(data_dir, "t10k", device, flags.GetInt("test-limit", 0, INT64_MAX));

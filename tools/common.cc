@@ -6,6 +6,7 @@
 
 #include "core/cuda_runtime.h"
 #include "core/image.h"
+#include "core/tensor_math.h"
 
 namespace latent {
 
@@ -30,6 +31,22 @@ Device SetUpDevice(const Flags& flags) {
     LATENT_FAIL("--device ", flags.Get("device"), " asks for a GPU, but none is usable here");
   std::fprintf(stderr, "device: %s (%s)\n", device.ToString().c_str(), name.c_str());
   return device;
+}
+
+FlagSpec GemmFlag() {
+  return {"gemm", "latent", "GEMM behind matrix products on a GPU: latent (our kernels) or cublas "
+                            "(the baseline); no effect on the CPU"};
+}
+
+void SetUpGemm(const Flags& flags, Device device) {
+  const bool cublas = flags.GetChoice("gemm", {"latent", "cublas"}) == "cublas";
+  math::SetCudaGemm(cublas ? math::CudaGemm::kCublas : math::CudaGemm::kLatent);
+  if (device.is_cuda()) {
+    std::fprintf(stderr, "gemm: %s\n", cublas ? "cuBLAS (baseline)" : "latent");
+  } else if (cublas) {
+    std::fprintf(stderr, "note: --gemm cublas applies only to CUDA devices; the CPU runs "
+                         "latent's own GEMM\n");
+  }
 }
 
 std::string PeekFlag(const std::vector<std::string>& args, const std::string& name,

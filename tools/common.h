@@ -14,6 +14,11 @@ namespace latent {
 std::vector<FlagSpec> DeviceFlags();
 // Applies --threads and resolves --device, printing what was chosen to stderr.
 Device SetUpDevice(const Flags& flags);
+// --gemm: which GEMM runs the matrix products on a GPU, ours or cuBLAS (the baseline).
+FlagSpec GemmFlag();
+// Applies --gemm (math::SetCudaGemm) for `device`; on the CPU, where it has no effect, a
+// non-default choice is noted on stderr.
+void SetUpGemm(const Flags& flags, Device device);
 // The value of `--name` in raw arguments ("--name v" or "--name=v"), or `fallback`.
 std::string PeekFlag(const std::vector<std::string>& args, const std::string& name,
                      const std::string& fallback);

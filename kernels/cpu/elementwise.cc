@@ -9,6 +9,7 @@
 #include <cmath>
 
 #include "core/error.h"
+#include "core/philox.h"
 
 namespace latent::kernels {
 namespace {
@@ -55,6 +56,8 @@ void UnaryForwardCpu(UnaryOp op, int64_t n, T alpha, const T* x, T* y) {
     case UnaryOp::kLog: return ForEach(n, [&](int64_t i) { y[i] = std::log(x[i]); });
     case UnaryOp::kSquare: return ForEach(n, [&](int64_t i) { y[i] = x[i] * x[i]; });
     case UnaryOp::kScale: return ForEach(n, [&](int64_t i) { y[i] = alpha * x[i]; });
+    case UnaryOp::kAddScalar: return ForEach(n, [&](int64_t i) { y[i] = x[i] + alpha; });
+    case UnaryOp::kAbs: return ForEach(n, [&](int64_t i) { y[i] = std::abs(x[i]); });
   }
   LATENT_FAIL("UnaryForwardCpu: unknown UnaryOp ", static_cast<int>(op));
 }
@@ -78,6 +81,11 @@ void UnaryBackwardCpu(UnaryOp op, int64_t n, T alpha, const T* x, const T* y, co
     case UnaryOp::kLog: return ForEach(n, [&](int64_t i) { dx[i] = dy[i] / x[i]; });
     case UnaryOp::kSquare: return ForEach(n, [&](int64_t i) { dx[i] = T(2) * x[i] * dy[i]; });
     case UnaryOp::kScale: return ForEach(n, [&](int64_t i) { dx[i] = alpha * dy[i]; });
+    case UnaryOp::kAddScalar: return ForEach(n, [&](int64_t i) { dx[i] = dy[i]; });
+    case UnaryOp::kAbs:  // sign(x); 0 at the kink, the subgradient PyTorch uses
+      return ForEach(n, [&](int64_t i) {
+        dx[i] = x[i] > T(0) ? dy[i] : (x[i] < T(0) ? -dy[i] : T(0));
+      });
   }
   LATENT_FAIL("UnaryBackwardCpu: unknown UnaryOp ", static_cast<int>(op));
 }
@@ -124,6 +132,16 @@ void AddBiasRowsCpu(int64_t rows, int64_t cols, const T* bias, T* y) {
   }
 }
 
+template <typename T>
+void DropoutCpu(int64_t n, T p, uint64_t seed, uint64_t offset, const T* x, T* y) {
+  // x, y: (n). Scaling the kept units by 1 / (1 - p) keeps E[y] = x, so evaluation (no dropout)
+  // sees activations of the size training did.
+  const T scale = T(1) / (T(1) - p);
+  ForEach(n, [&](int64_t i) {
+    y[i] = PhiloxUniform(seed, offset, static_cast<uint64_t>(i)) >= p ? x[i] * scale : T(0);
+  });
+}
+
 #define LATENT_INSTANTIATE_ELEMENTWISE(T)                                                     \
   template void UnaryForwardCpu<T>(UnaryOp, int64_t, T, const T*, T*);                        \
   template void UnaryBackwardCpu<T>(UnaryOp, int64_t, T, const T*, const T*, const T*, T*);   \
@@ -131,7 +149,8 @@ void AddBiasRowsCpu(int64_t rows, int64_t cols, const T* bias, T* y) {
   template void AxpbyCpu<T>(int64_t, T, const T*, T, T*);                                     \
   template void FillCpu<T>(int64_t, T, T*);                                                   \
   template void BroadcastScalarCpu<T>(int64_t, T, const T*, T*);                              \
-  template void AddBiasRowsCpu<T>(int64_t, int64_t, const T*, T*);
+  template void AddBiasRowsCpu<T>(int64_t, int64_t, const T*, T*);                         \
+  template void DropoutCpu<T>(int64_t, T, uint64_t, uint64_t, const T*, T*);
 LATENT_INSTANTIATE_ELEMENTWISE(float)
 LATENT_INSTANTIATE_ELEMENTWISE(double)
 #undef LATENT_INSTANTIATE_ELEMENTWISE

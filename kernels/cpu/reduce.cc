@@ -50,11 +50,29 @@ void RowSumCpu(int64_t rows, int64_t cols, const T* x, T* out) {
   }
 }
 
+template <typename T>
+void RowBroadcastCpu(int64_t rows, int64_t cols, const T* v, T* y) {
+  // v: (rows), y: (rows, cols)
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t c = 0; c < cols; ++c) y[r * cols + c] = v[r];
+}
+
+template <typename T>
+void ColumnBroadcastCpu(int64_t rows, int64_t cols, const T* v, T* y) {
+  // v: (cols), y: (rows, cols)
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t c = 0; c < cols; ++c) y[r * cols + c] = v[c];
+}
+
 template void SumCpu<float>(int64_t, const float*, float*);
 template void SumCpu<double>(int64_t, const double*, double*);
 template void ColumnSumCpu<float>(int64_t, int64_t, const float*, float*);
 template void ColumnSumCpu<double>(int64_t, int64_t, const double*, double*);
 template void RowSumCpu<float>(int64_t, int64_t, const float*, float*);
 template void RowSumCpu<double>(int64_t, int64_t, const double*, double*);
+template void RowBroadcastCpu<float>(int64_t, int64_t, const float*, float*);
+template void RowBroadcastCpu<double>(int64_t, int64_t, const double*, double*);
+template void ColumnBroadcastCpu<float>(int64_t, int64_t, const float*, float*);
+template void ColumnBroadcastCpu<double>(int64_t, int64_t, const double*, double*);
 
 }  // namespace latent::kernels

@@ -13,30 +13,23 @@
 //      takes the same branch. measured speed: not yet measured (no GPU)
 //   AddBiasRows: a 2-D block (32 columns x 8 rows) so that no thread divides a flat index by
 //      cols to find its column. measured speed: not yet measured (no GPU)
-#include <algorithm>
 #include <cstdint>
 
 #include "core/cuda_runtime.h"
 #include "core/error.h"
+#include "kernels/cuda/common.cuh"
 #include "kernels/elementwise.h"
 
 namespace latent::kernels {
 namespace {
 
+using cuda_detail::BlocksFor;
+using cuda_detail::ElementBlock;
+using cuda_detail::ElementGrid;
+using cuda_detail::ForEachElement2d;
+using cuda_detail::Sigmoid;
+
 constexpr int kThreads = 256;
-// Enough blocks to fill any current GPU several times over; larger n loops (grid-stride).
-constexpr int64_t kMaxBlocks = 8192;
-
-int BlocksFor(int64_t n) {
-  return static_cast<int>(std::min<int64_t>((n + kThreads - 1) / kThreads, kMaxBlocks));
-}
-
-// 1 / (1 + e^-x) from e^-|x| in (0, 1], so nothing overflows; for x < 0 it uses the identity
-// s(x) = e^x / (1 + e^x). The same formula as the CPU's Sigmoid.
-__device__ __forceinline__ float Sigmoid(float x) {
-  const float e = expf(-fabsf(x));
-  return x >= 0.0f ? 1.0f / (1.0f + e) : e / (1.0f + e);
-}
 
 __device__ __forceinline__ float UnaryValue(UnaryOp op, float alpha, float x) {
   switch (op) {
@@ -143,18 +136,10 @@ __global__ void BroadcastScalarKernel(int64_t n, float scale, const float* s, fl
     y[i] = value;
 }
 
-constexpr int kTileCols = 32, kTileRows = 8;  // the 2-D block of AddBiasRows: 256 threads
-
 __global__ void AddBiasRowsKernel(int64_t rows, int64_t cols, const float* bias, float* y) {
   // bias: (cols), y: (rows, cols). `+=`: y already holds x W. threadIdx.x runs along a row, so a
   // warp touches 32 consecutive floats of y and of bias.
-  for (int64_t r = static_cast<int64_t>(blockIdx.y) * kTileRows + threadIdx.y; r < rows;
-       r += static_cast<int64_t>(gridDim.y) * kTileRows) {
-    for (int64_t c = static_cast<int64_t>(blockIdx.x) * kTileCols + threadIdx.x; c < cols;
-         c += static_cast<int64_t>(gridDim.x) * kTileCols) {
-      y[r * cols + c] += bias[c];
-    }
-  }
+  ForEachElement2d(rows, cols, [&](int64_t r, int64_t c) { y[r * cols + c] += bias[c]; });
 }
 
 bool IsKnown(UnaryOp op) {
@@ -166,7 +151,8 @@ bool IsKnown(UnaryOp op) {
 void UnaryForwardCuda(UnaryOp op, int64_t n, float alpha, const float* x, float* y) {
   LATENT_CHECK(IsKnown(op), "UnaryForwardCuda: unknown UnaryOp ", static_cast<int>(op));
   if (n <= 0) return;
-  UnaryForwardKernel<<<BlocksFor(n), kThreads, 0, CurrentCudaStream()>>>(op, n, alpha, x, y);
+  UnaryForwardKernel<<<BlocksFor(n, kThreads), kThreads, 0, CurrentCudaStream()>>>(op, n, alpha, x,
+                                                                                   y);
   LATENT_CUDA_CHECK_LAUNCH("UnaryForwardKernel");
 }
 
@@ -174,8 +160,8 @@ void UnaryBackwardCuda(UnaryOp op, int64_t n, float alpha, const float* x, const
                        const float* dy, float* dx) {
   LATENT_CHECK(IsKnown(op), "UnaryBackwardCuda: unknown UnaryOp ", static_cast<int>(op));
   if (n <= 0) return;
-  UnaryBackwardKernel<<<BlocksFor(n), kThreads, 0, CurrentCudaStream()>>>(op, n, alpha, x, y, dy,
-                                                                          dx);
+  UnaryBackwardKernel<<<BlocksFor(n, kThreads), kThreads, 0, CurrentCudaStream()>>>(op, n, alpha, x,
+                                                                                    y, dy, dx);
   LATENT_CUDA_CHECK_LAUNCH("UnaryBackwardKernel");
 }
 
@@ -183,43 +169,40 @@ void BinaryCuda(BinaryOp op, int64_t n, const float* a, const float* b, float* c
   LATENT_CHECK(op == BinaryOp::kAdd || op == BinaryOp::kSub || op == BinaryOp::kMul,
                "BinaryCuda: unknown BinaryOp ", static_cast<int>(op));
   if (n <= 0) return;
-  BinaryKernel<<<BlocksFor(n), kThreads, 0, CurrentCudaStream()>>>(op, n, a, b, c);
+  BinaryKernel<<<BlocksFor(n, kThreads), kThreads, 0, CurrentCudaStream()>>>(op, n, a, b, c);
   LATENT_CUDA_CHECK_LAUNCH("BinaryKernel");
 }
 
 void AxpbyCuda(int64_t n, float a, const float* x, float b, float* y) {
   if (n <= 0) return;
-  AxpbyKernel<<<BlocksFor(n), kThreads, 0, CurrentCudaStream()>>>(n, a, x, b, y);
+  AxpbyKernel<<<BlocksFor(n, kThreads), kThreads, 0, CurrentCudaStream()>>>(n, a, x, b, y);
   LATENT_CUDA_CHECK_LAUNCH("AxpbyKernel");
 }
 
 void FillCuda(int64_t n, float value, float* y) {
   if (n <= 0) return;
-  FillKernel<float><<<BlocksFor(n), kThreads, 0, CurrentCudaStream()>>>(n, value, y);
+  FillKernel<float><<<BlocksFor(n, kThreads), kThreads, 0, CurrentCudaStream()>>>(n, value, y);
   LATENT_CUDA_CHECK_LAUNCH("FillKernel<float>");
 }
 
 void FillCudaI32(int64_t n, int32_t value, int32_t* y) {
   if (n <= 0) return;
-  FillKernel<int32_t><<<BlocksFor(n), kThreads, 0, CurrentCudaStream()>>>(n, value, y);
+  FillKernel<int32_t><<<BlocksFor(n, kThreads), kThreads, 0, CurrentCudaStream()>>>(n, value, y);
   LATENT_CUDA_CHECK_LAUNCH("FillKernel<int32_t>");
 }
 
 void BroadcastScalarCuda(int64_t n, float scale, const float* s, float* y) {
   if (n <= 0) return;
   // s stays on the device: reading it here would stall the host on the stream.
-  BroadcastScalarKernel<<<BlocksFor(n), kThreads, 0, CurrentCudaStream()>>>(n, scale, s, y);
+  BroadcastScalarKernel<<<BlocksFor(n, kThreads), kThreads, 0, CurrentCudaStream()>>>(n, scale, s,
+                                                                                      y);
   LATENT_CUDA_CHECK_LAUNCH("BroadcastScalarKernel");
 }
 
 void AddBiasRowsCuda(int64_t rows, int64_t cols, const float* bias, float* y) {
   if (rows <= 0 || cols <= 0) return;
-  // gridDim.y is limited to 65535; more rows loop inside the kernel.
-  const dim3 grid(
-      static_cast<unsigned>(std::min<int64_t>((cols + kTileCols - 1) / kTileCols, 65535)),
-      static_cast<unsigned>(std::min<int64_t>((rows + kTileRows - 1) / kTileRows, 65535)));
-  AddBiasRowsKernel<<<grid, dim3(kTileCols, kTileRows), 0, CurrentCudaStream()>>>(rows, cols, bias,
-                                                                                  y);
+  AddBiasRowsKernel<<<ElementGrid(rows, cols), ElementBlock(), 0, CurrentCudaStream()>>>(rows, cols,
+                                                                                         bias, y);
   LATENT_CUDA_CHECK_LAUNCH("AddBiasRowsKernel");
 }
 

@@ -27,10 +27,13 @@
 
 #include "core/cuda_runtime.h"
 #include "core/error.h"
+#include "kernels/cuda/common.cuh"
 #include "kernels/gemm.h"
 
 namespace latent::kernels {
 namespace {
+
+using cuda_detail::CeilDiv;
 
 constexpr int kThreads = 256;  // 16 x 16: thread (ty, tx) = (tid / 16, tid % 16)
 constexpr int kBK = 8;         // depth of one K-slice in shared memory
@@ -194,11 +197,8 @@ __global__ void __launch_bounds__(kThreads)
   }
 }
 
-int64_t CeilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
-
-bool Aligned16(const void* ptr, int64_t ld) {
-  return reinterpret_cast<uintptr_t>(ptr) % 16 == 0 && ld % 4 == 0;
-}
+// Every row of the operand starts 16-byte aligned, so in-bounds float4 loads are legal.
+bool Aligned16(const void* ptr, int64_t ld) { return cuda_detail::Aligned16(ptr) && ld % 4 == 0; }
 
 template <int kBM, int kBN>
 void LaunchTiled(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha,

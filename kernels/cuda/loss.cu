@@ -15,30 +15,20 @@
 #include <cstdint>
 
 #include "core/cuda_runtime.h"
+#include "kernels/cuda/common.cuh"
 #include "kernels/loss.h"
 
 namespace latent::kernels {
 namespace {
 
-constexpr int kThreads = 256;
-constexpr int kWarps = kThreads / 32;
+using cuda_detail::BlockSum;
+using cuda_detail::ElementBlock;
+using cuda_detail::ElementGrid;
+using cuda_detail::ForEachElement2d;
+using cuda_detail::RowBlocks;
+using cuda_detail::Sigmoid;
 
-// Sum over a block of kThreads threads in a fixed shuffle-then-shared-memory tree, complete in
-// thread 0. Every thread of the block must call it.
-__device__ double BlockSum(double v) {
-  __shared__ double warp_sums[kWarps];
-  const int lane = threadIdx.x % 32, warp = threadIdx.x / 32;
-  for (int offset = 16; offset > 0; offset /= 2) v += __shfl_down_sync(0xffffffffu, v, offset);
-  if (lane == 0) warp_sums[warp] = v;
-  __syncthreads();
-  v = 0.0;
-  if (warp == 0) {
-    v = lane < kWarps ? warp_sums[lane] : 0.0;
-    for (int offset = 16; offset > 0; offset /= 2) v += __shfl_down_sync(0xffffffffu, v, offset);
-  }
-  __syncthreads();  // warp_sums is free again only when warp 0 has read it (the row loop reuses it)
-  return v;
-}
+constexpr int kThreads = 256;
 
 // The per-element terms, as the CPU writes them.
 struct BceTerm {
@@ -64,28 +54,8 @@ __global__ void __launch_bounds__(kThreads)
     const float* b_row = b + r * cols;  // (cols)
     double acc = 0.0;
     for (int64_t c = threadIdx.x; c < cols; c += kThreads) acc += Term()(a_row[c], b_row[c]);
-    acc = BlockSum(acc);
+    acc = BlockSum<kThreads>(acc);
     if (threadIdx.x == 0) out[r] = static_cast<float>(acc);
-  }
-}
-
-// 1 / (1 + e^-x) from e^-|x|, the CPU's formula (kernels/cpu/elementwise.cc).
-__device__ __forceinline__ float Sigmoid(float x) {
-  const float e = expf(-fabsf(x));
-  return x >= 0.0f ? 1.0f / (1.0f + e) : e / (1.0f + e);
-}
-
-constexpr int kTileCols = 32, kTileRows = 8;  // the 2-D block of the backward kernels
-
-// Calls body(r, i) for every element i = r * cols + c of a (rows, cols) matrix.
-template <typename Body>
-__device__ __forceinline__ void ForEachElement2d(int64_t rows, int64_t cols, Body body) {
-  for (int64_t r = static_cast<int64_t>(blockIdx.y) * kTileRows + threadIdx.y; r < rows;
-       r += static_cast<int64_t>(gridDim.y) * kTileRows) {
-    for (int64_t c = static_cast<int64_t>(blockIdx.x) * kTileCols + threadIdx.x; c < cols;
-         c += static_cast<int64_t>(gridDim.x) * kTileCols) {
-      body(r, r * cols + c);
-    }
   }
 }
 
@@ -93,7 +63,8 @@ __global__ void BceWithLogitsBackwardKernel(int64_t rows, int64_t cols, const fl
                                             const float* t, const float* dout, float* dx,
                                             float* dt) {
   // x, t, dx, dt: (rows, cols); dout: (rows). dl/dx = s(x) - t, dl/dt = -x.
-  ForEachElement2d(rows, cols, [&](int64_t r, int64_t i) {
+  ForEachElement2d(rows, cols, [&](int64_t r, int64_t c) {
+    const int64_t i = r * cols + c;
     dx[i] = dout[r] * (Sigmoid(x[i]) - t[i]);
     if (dt != nullptr) dt[i] = -dout[r] * x[i];
   });
@@ -102,22 +73,12 @@ __global__ void BceWithLogitsBackwardKernel(int64_t rows, int64_t cols, const fl
 __global__ void MseBackwardKernel(int64_t rows, int64_t cols, const float* a, const float* b,
                                   const float* dout, float* da, float* db) {
   // a, b, da, db: (rows, cols); dout: (rows). dl/da = 2 (a - b) = -dl/db.
-  ForEachElement2d(rows, cols, [&](int64_t r, int64_t i) {
+  ForEachElement2d(rows, cols, [&](int64_t r, int64_t c) {
+    const int64_t i = r * cols + c;
     const float grad_a = 2.0f * dout[r] * (a[i] - b[i]);
     if (da != nullptr) da[i] = grad_a;
     if (db != nullptr) db[i] = -grad_a;
   });
-}
-
-// One block per row, up to 2^20 blocks; beyond that blocks take several rows.
-unsigned RowBlocks(int64_t rows) {
-  return static_cast<unsigned>(std::min<int64_t>(rows, int64_t{1} << 20));
-}
-
-dim3 ElementGrid(int64_t rows, int64_t cols) {
-  // gridDim.y is limited to 65535; the kernels loop over what does not fit.
-  return dim3(static_cast<unsigned>(std::min<int64_t>((cols + kTileCols - 1) / kTileCols, 65535)),
-              static_cast<unsigned>(std::min<int64_t>((rows + kTileRows - 1) / kTileRows, 65535)));
 }
 
 }  // namespace
@@ -127,15 +88,15 @@ void BceWithLogitsForwardCuda(int64_t rows, int64_t cols, const float* x, const 
   if (rows <= 0) return;
   cols = std::max<int64_t>(cols, 0);  // cols == 0 still launches: each out[r] must become 0
   RowLossKernel<BceTerm>
-      <<<RowBlocks(rows), kThreads, 0, CurrentCudaStream()>>>(rows, cols, x, t, out);
+      <<<RowBlocks(rows, 1), kThreads, 0, CurrentCudaStream()>>>(rows, cols, x, t, out);
   LATENT_CUDA_CHECK_LAUNCH("RowLossKernel<BceTerm>");
 }
 
 void BceWithLogitsBackwardCuda(int64_t rows, int64_t cols, const float* x, const float* t,
                                const float* dout, float* dx, float* dt) {
   if (rows <= 0 || cols <= 0) return;
-  BceWithLogitsBackwardKernel<<<ElementGrid(rows, cols), dim3(kTileCols, kTileRows), 0,
-                                CurrentCudaStream()>>>(rows, cols, x, t, dout, dx, dt);
+  BceWithLogitsBackwardKernel<<<ElementGrid(rows, cols), ElementBlock(), 0, CurrentCudaStream()>>>(
+      rows, cols, x, t, dout, dx, dt);
   LATENT_CUDA_CHECK_LAUNCH("BceWithLogitsBackwardKernel");
 }
 
@@ -143,15 +104,15 @@ void MseForwardCuda(int64_t rows, int64_t cols, const float* a, const float* b, 
   if (rows <= 0) return;
   cols = std::max<int64_t>(cols, 0);
   RowLossKernel<MseTerm>
-      <<<RowBlocks(rows), kThreads, 0, CurrentCudaStream()>>>(rows, cols, a, b, out);
+      <<<RowBlocks(rows, 1), kThreads, 0, CurrentCudaStream()>>>(rows, cols, a, b, out);
   LATENT_CUDA_CHECK_LAUNCH("RowLossKernel<MseTerm>");
 }
 
 void MseBackwardCuda(int64_t rows, int64_t cols, const float* a, const float* b, const float* dout,
                      float* da, float* db) {
   if (rows <= 0 || cols <= 0 || (da == nullptr && db == nullptr)) return;
-  MseBackwardKernel<<<ElementGrid(rows, cols), dim3(kTileCols, kTileRows), 0,
-                      CurrentCudaStream()>>>(rows, cols, a, b, dout, da, db);
+  MseBackwardKernel<<<ElementGrid(rows, cols), ElementBlock(), 0, CurrentCudaStream()>>>(
+      rows, cols, a, b, dout, da, db);
   LATENT_CUDA_CHECK_LAUNCH("MseBackwardKernel");
 }
 

@@ -15,17 +15,16 @@
 
 #include "core/cuda_runtime.h"
 #include "core/error.h"
+#include "kernels/cuda/common.cuh"
 #include "kernels/optim.h"
 
 namespace latent::kernels {
 namespace {
 
-constexpr int kThreads = 256;
-constexpr int64_t kMaxBlocks = 8192;  // larger buffers loop (grid-stride)
+using cuda_detail::Aligned16;
+using cuda_detail::BlocksFor;
 
-int BlocksFor(int64_t work) {
-  return static_cast<int>(std::min<int64_t>((work + kThreads - 1) / kThreads, kMaxBlocks));
-}
+constexpr int kThreads = 256;
 
 // One parameter's Adam step, in the CPU's order of operations.
 __device__ __forceinline__ void AdamStep(const AdamParams& hp, float g, float& p, float& m,
@@ -70,13 +69,12 @@ __global__ void SgdKernel(int64_t n, float lr, float momentum, float* p, const f
   }
 }
 
-bool Aligned16(const void* ptr) { return reinterpret_cast<uintptr_t>(ptr) % 16 == 0; }
-
 }  // namespace
 
 void SgdCuda(int64_t n, float lr, float momentum, float* p, const float* g, float* velocity) {
   if (n <= 0) return;
-  SgdKernel<<<BlocksFor(n), kThreads, 0, CurrentCudaStream()>>>(n, lr, momentum, p, g, velocity);
+  SgdKernel<<<BlocksFor(n, kThreads), kThreads, 0, CurrentCudaStream()>>>(n, lr, momentum, p, g,
+                                                                          velocity);
   LATENT_CUDA_CHECK_LAUNCH("SgdKernel");
 }
 
@@ -89,7 +87,8 @@ void AdamCuda(int64_t n, const AdamParams& hp, float* p, const float* g, float* 
   const int64_t vec_count = aligned ? n / 4 : 0;
   // Threads needed: one per float4, or one per scalar when the scalar loop has more to do.
   const int64_t work = std::max(vec_count, n - 4 * vec_count);
-  AdamKernel<<<BlocksFor(work), kThreads, 0, CurrentCudaStream()>>>(n, vec_count, hp, p, g, m, v);
+  AdamKernel<<<BlocksFor(work, kThreads), kThreads, 0, CurrentCudaStream()>>>(n, vec_count, hp, p,
+                                                                              g, m, v);
   LATENT_CUDA_CHECK_LAUNCH("AdamKernel");
 }
 

@@ -12,22 +12,19 @@
 //   Normal v1: one thread per element calling PhiloxNormal<float>, the definition of the stream
 //      (each block of four is computed four times; normal fills are rare: weight init, prior
 //      samples). measured speed: not yet measured (no GPU)
-#include <algorithm>
 #include <cstdint>
 
 #include "core/cuda_runtime.h"
 #include "core/philox.h"
+#include "kernels/cuda/common.cuh"
 #include "kernels/random.h"
 
 namespace latent::kernels {
 namespace {
 
-constexpr int kThreads = 256;
-constexpr int64_t kMaxBlocks = 8192;  // larger fills loop (grid-stride)
+using cuda_detail::BlocksFor;
 
-int BlocksFor(int64_t work) {
-  return static_cast<int>(std::min<int64_t>((work + kThreads - 1) / kThreads, kMaxBlocks));
-}
+constexpr int kThreads = 256;
 
 // y[i] = u_i, or u_i < p[i] ? 1 : 0 when p is given (Bernoulli). One Philox call per block of
 // four elements, as on the CPU.
@@ -61,21 +58,21 @@ __global__ void NormalKernel(int64_t n, uint64_t seed, uint64_t offset, float* y
 
 void UniformCuda(int64_t n, uint64_t seed, uint64_t offset, float* y) {
   if (n <= 0) return;
-  UniformKernel<<<BlocksFor((n + 3) / 4), kThreads, 0, CurrentCudaStream()>>>(n, seed, offset,
-                                                                              nullptr, y);
+  UniformKernel<<<BlocksFor((n + 3) / 4, kThreads), kThreads, 0, CurrentCudaStream()>>>(
+      n, seed, offset, nullptr, y);
   LATENT_CUDA_CHECK_LAUNCH("UniformKernel");
 }
 
 void NormalCuda(int64_t n, uint64_t seed, uint64_t offset, float* y) {
   if (n <= 0) return;
-  NormalKernel<<<BlocksFor(n), kThreads, 0, CurrentCudaStream()>>>(n, seed, offset, y);
+  NormalKernel<<<BlocksFor(n, kThreads), kThreads, 0, CurrentCudaStream()>>>(n, seed, offset, y);
   LATENT_CUDA_CHECK_LAUNCH("NormalKernel");
 }
 
 void BernoulliCuda(int64_t n, uint64_t seed, uint64_t offset, const float* p, float* y) {
   if (n <= 0) return;
-  UniformKernel<<<BlocksFor((n + 3) / 4), kThreads, 0, CurrentCudaStream()>>>(n, seed, offset, p,
-                                                                              y);
+  UniformKernel<<<BlocksFor((n + 3) / 4, kThreads), kThreads, 0, CurrentCudaStream()>>>(
+      n, seed, offset, p, y);
   LATENT_CUDA_CHECK_LAUNCH("UniformKernel (Bernoulli)");
 }
 

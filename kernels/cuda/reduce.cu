@@ -27,34 +27,19 @@
 
 #include "core/cuda_runtime.h"
 #include "core/error.h"
+#include "kernels/cuda/common.cuh"
 #include "kernels/reduce.h"
 
 namespace latent::kernels {
 namespace {
 
+using cuda_detail::BlockSum;
+using cuda_detail::CeilDiv;
+using cuda_detail::RowBlocks;
+using cuda_detail::WarpSum;
+
 constexpr int kThreads = 256;
 constexpr int kWarps = kThreads / 32;
-
-// Sum over the warp's 32 lanes, complete in lane 0. The shuffle tree is fixed: lane l adds lane
-// l + 16, then l + 8, ...
-__device__ __forceinline__ double WarpSum(double v) {
-  for (int offset = 16; offset > 0; offset /= 2) v += __shfl_down_sync(0xffffffffu, v, offset);
-  return v;
-}
-
-// Sum over a block of kThreads threads, complete in thread 0: each warp's shuffle tree, then warp
-// 0 adds the kWarps warp sums in the same tree. Every thread of the block must call it.
-__device__ double BlockSum(double v) {
-  __shared__ double warp_sums[kWarps];
-  const int lane = threadIdx.x % 32, warp = threadIdx.x / 32;
-  v = WarpSum(v);
-  if (lane == 0) warp_sums[warp] = v;
-  __syncthreads();
-  v = 0.0;
-  if (warp == 0) v = WarpSum(lane < kWarps ? warp_sums[lane] : 0.0);
-  __syncthreads();  // warp_sums is free again only when warp 0 has read it
-  return v;
-}
 
 // out[blockIdx.x] = the sum of x[i] over this block's grid-stride share of [0, n).
 // Pass 1: In = float, Out = double (partials); pass 2: In = double, Out = float, one block.
@@ -65,7 +50,7 @@ __global__ void __launch_bounds__(kThreads) SumKernel(int64_t n, const In* x, Ou
   const int64_t stride = static_cast<int64_t>(gridDim.x) * kThreads;
   for (int64_t i = static_cast<int64_t>(blockIdx.x) * kThreads + threadIdx.x; i < n; i += stride)
     acc += static_cast<double>(x[i]);
-  acc = BlockSum(acc);
+  acc = BlockSum<kThreads>(acc);
   if (threadIdx.x == 0) out[blockIdx.x] = static_cast<Out>(acc);
 }
 
@@ -111,9 +96,11 @@ __global__ void __launch_bounds__(kThreads)
   }
 }
 
-// Device scratch from the current device's caching allocator, returned on scope exit. Returning
-// it while kernels that use it are still queued is safe: every kernel on a device runs on that
-// device's one stream, so whoever is handed this block next uses it after they finish.
+// Device scratch from the current device's caching allocator, returned on scope exit, which is
+// right after the launches that use it, before they have run. That is safe only because there is
+// one stream per device (core/cuda_runtime.h): every kernel on a device runs on that stream, in
+// order, so whoever is handed this block next runs after the kernel that reads it has finished.
+// A second stream would need an event before the block could be reused.
 class Scratch {
  public:
   explicit Scratch(size_t bytes) : bytes_(bytes) {
@@ -137,8 +124,7 @@ void SumCuda(int64_t n, const float* x, float* out) {
   n = std::max<int64_t>(n, 0);            // n == 0 still launches: out[0] must become 0
   constexpr int64_t kItemsPerThread = 8;  // below this much work per thread, fewer blocks
   constexpr int64_t kMaxBlocks = 1024;    // partials the one-block second pass adds (4 a thread)
-  const int64_t blocks = std::clamp<int64_t>(
-      (n + kThreads * kItemsPerThread - 1) / (kThreads * kItemsPerThread), 1, kMaxBlocks);
+  const int64_t blocks = std::clamp<int64_t>(CeilDiv(n, kThreads * kItemsPerThread), 1, kMaxBlocks);
   cudaStream_t stream = CurrentCudaStream();
   if (blocks == 1) {
     SumKernel<float, float><<<1, kThreads, 0, stream>>>(n, x, out);
@@ -156,9 +142,9 @@ void SumCuda(int64_t n, const float* x, float* out) {
 void ColumnSumCuda(int64_t rows, int64_t cols, const float* x, float* out) {
   if (cols <= 0) return;
   rows = std::max<int64_t>(rows, 0);  // rows == 0 still launches: out must become zeros
-  const int64_t slabs = std::clamp<int64_t>((rows + kSlabRows - 1) / kSlabRows, 1, kMaxSlabs);
-  const int64_t slab_rows = (rows + slabs - 1) / slabs;
-  const auto col_tiles = static_cast<unsigned>((cols + kColTile - 1) / kColTile);
+  const int64_t slabs = std::clamp<int64_t>(CeilDiv(rows, kSlabRows), 1, kMaxSlabs);
+  const int64_t slab_rows = CeilDiv(rows, slabs);
+  const auto col_tiles = static_cast<unsigned>(CeilDiv(cols, kColTile));
   const dim3 block(kColTile, kRowLanes);
   cudaStream_t stream = CurrentCudaStream();
   if (slabs == 1) {
@@ -181,9 +167,7 @@ void ColumnSumCuda(int64_t rows, int64_t cols, const float* x, float* out) {
 void RowSumCuda(int64_t rows, int64_t cols, const float* x, float* out) {
   if (rows <= 0) return;
   cols = std::max<int64_t>(cols, 0);
-  const int64_t blocks = std::min<int64_t>((rows + kWarps - 1) / kWarps, int64_t{1} << 20);
-  RowSumKernel<<<static_cast<unsigned>(blocks), kThreads, 0, CurrentCudaStream()>>>(rows, cols, x,
-                                                                                    out);
+  RowSumKernel<<<RowBlocks(rows, kWarps), kThreads, 0, CurrentCudaStream()>>>(rows, cols, x, out);
   LATENT_CUDA_CHECK_LAUNCH("RowSumKernel");
 }
 

@@ -18,10 +18,14 @@
 
 #include "core/cuda_runtime.h"
 #include "core/philox.h"
+#include "kernels/cuda/common.cuh"
 #include "kernels/reparam_kl.h"
 
 namespace latent::kernels {
 namespace {
+
+using cuda_detail::RowBlocks;
+using cuda_detail::WarpSum;
 
 constexpr int kThreads = 256;
 constexpr int kWarps = kThreads / 32;  // rows per block
@@ -42,8 +46,7 @@ __global__ void __launch_bounds__(kThreads)
       z[i] = m + sigma * eps;
       kl_sum += 1.0f + lv - m * m - expf(lv);  // the term in float, as the CPU computes it in T
     }
-    for (int delta = 16; delta > 0; delta /= 2)
-      kl_sum += __shfl_down_sync(0xffffffffu, kl_sum, delta);
+    kl_sum = WarpSum(kl_sum);
     if (lane == 0) kl[b] = static_cast<float>(-0.5 * kl_sum);
   }
 }
@@ -76,19 +79,14 @@ __global__ void __launch_bounds__(kThreads)
   }
 }
 
-// One warp per row; up to 2^20 blocks, beyond that warps take several rows.
-unsigned RowBlocks(int64_t B) {
-  return static_cast<unsigned>(std::min<int64_t>((B + kWarps - 1) / kWarps, int64_t{1} << 20));
-}
-
 }  // namespace
 
 void ReparamKlForwardCuda(int64_t B, int64_t D, uint64_t seed, uint64_t offset, const float* mu,
                           const float* logvar, float* z, float* kl) {
   if (B <= 0) return;
   D = std::max<int64_t>(D, 0);  // D == 0 still launches: each kl[b] must become 0
-  ReparamKlForwardKernel<<<RowBlocks(B), kThreads, 0, CurrentCudaStream()>>>(B, D, seed, offset, mu,
-                                                                             logvar, z, kl);
+  ReparamKlForwardKernel<<<RowBlocks(B, kWarps), kThreads, 0, CurrentCudaStream()>>>(
+      B, D, seed, offset, mu, logvar, z, kl);
   LATENT_CUDA_CHECK_LAUNCH("ReparamKlForwardKernel");
 }
 
@@ -96,7 +94,7 @@ void ReparamKlBackwardCuda(int64_t B, int64_t D, uint64_t seed, uint64_t offset,
                            const float* logvar, const float* dz, const float* dkl, float* dmu,
                            float* dlogvar) {
   if (B <= 0 || D <= 0) return;
-  ReparamKlBackwardKernel<<<RowBlocks(B), kThreads, 0, CurrentCudaStream()>>>(
+  ReparamKlBackwardKernel<<<RowBlocks(B, kWarps), kThreads, 0, CurrentCudaStream()>>>(
       B, D, seed, offset, mu, logvar, dz, dkl, dmu, dlogvar);
   LATENT_CUDA_CHECK_LAUNCH("ReparamKlBackwardKernel");
 }

@@ -16,24 +16,15 @@
 #include <cstdint>
 
 #include "core/cuda_runtime.h"
+#include "kernels/cuda/common.cuh"
 #include "kernels/rows.h"
 
 namespace latent::kernels {
 namespace {
 
-constexpr int kTileCols = 32, kTileRows = 8;  // 256 threads: threadIdx.x along a row
-
-// Calls body(r, c) for every (r, c) of a (rows, cols) grid of elements.
-template <typename Body>
-__device__ __forceinline__ void ForEachElement2d(int64_t rows, int64_t cols, Body body) {
-  for (int64_t r = static_cast<int64_t>(blockIdx.y) * kTileRows + threadIdx.y; r < rows;
-       r += static_cast<int64_t>(gridDim.y) * kTileRows) {
-    for (int64_t c = static_cast<int64_t>(blockIdx.x) * kTileCols + threadIdx.x; c < cols;
-         c += static_cast<int64_t>(gridDim.x) * kTileCols) {
-      body(r, c);
-    }
-  }
-}
+using cuda_detail::ElementBlock;
+using cuda_detail::ElementGrid;
+using cuda_detail::ForEachElement2d;
 
 template <typename T>
 __global__ void GatherRowsKernel(int64_t B, int64_t D, const int32_t* index, const T* x, T* out) {
@@ -76,49 +67,41 @@ __global__ void SplitColsKernel(int64_t B, int64_t Da, int64_t Db, const float* 
   });
 }
 
-// gridDim.y is limited to 65535; the kernels loop over what does not fit.
-dim3 ElementGrid(int64_t rows, int64_t cols) {
-  return dim3(static_cast<unsigned>(std::min<int64_t>((cols + kTileCols - 1) / kTileCols, 65535)),
-              static_cast<unsigned>(std::min<int64_t>((rows + kTileRows - 1) / kTileRows, 65535)));
-}
-
-const dim3 kBlock(kTileCols, kTileRows);
-
 }  // namespace
 
 void GatherRowsCuda(int64_t B, int64_t D, const int32_t* index, const float* x, float* out) {
   if (B <= 0 || D <= 0) return;
   GatherRowsKernel<float>
-      <<<ElementGrid(B, D), kBlock, 0, CurrentCudaStream()>>>(B, D, index, x, out);
+      <<<ElementGrid(B, D), ElementBlock(), 0, CurrentCudaStream()>>>(B, D, index, x, out);
   LATENT_CUDA_CHECK_LAUNCH("GatherRowsKernel<float>");
 }
 
 void GatherRowsCudaI32(int64_t B, int64_t D, const int32_t* index, const int32_t* x, int32_t* out) {
   if (B <= 0 || D <= 0) return;
   GatherRowsKernel<int32_t>
-      <<<ElementGrid(B, D), kBlock, 0, CurrentCudaStream()>>>(B, D, index, x, out);
+      <<<ElementGrid(B, D), ElementBlock(), 0, CurrentCudaStream()>>>(B, D, index, x, out);
   LATENT_CUDA_CHECK_LAUNCH("GatherRowsKernel<int32_t>");
 }
 
 void ScatterAddRowsCuda(int64_t B, int64_t N, int64_t D, const int32_t* index, const float* dout,
                         float* dx) {
   if (B <= 0 || N <= 0 || D <= 0) return;
-  ScatterAddRowsKernel<<<ElementGrid(N, D), kBlock, 0, CurrentCudaStream()>>>(B, N, D, index, dout,
-                                                                              dx);
+  ScatterAddRowsKernel<<<ElementGrid(N, D), ElementBlock(), 0, CurrentCudaStream()>>>(
+      B, N, D, index, dout, dx);
   LATENT_CUDA_CHECK_LAUNCH("ScatterAddRowsKernel");
 }
 
 void ConcatColsCuda(int64_t B, int64_t Da, int64_t Db, const float* a, const float* b, float* out) {
   if (B <= 0 || Da + Db <= 0) return;
-  ConcatColsKernel<<<ElementGrid(B, Da + Db), kBlock, 0, CurrentCudaStream()>>>(B, Da, Db, a, b,
-                                                                                out);
+  ConcatColsKernel<<<ElementGrid(B, Da + Db), ElementBlock(), 0, CurrentCudaStream()>>>(B, Da, Db,
+                                                                                        a, b, out);
   LATENT_CUDA_CHECK_LAUNCH("ConcatColsKernel");
 }
 
 void SplitColsCuda(int64_t B, int64_t Da, int64_t Db, const float* out, float* da, float* db) {
   if (B <= 0 || Da + Db <= 0 || (da == nullptr && db == nullptr)) return;
-  SplitColsKernel<<<ElementGrid(B, Da + Db), kBlock, 0, CurrentCudaStream()>>>(B, Da, Db, out, da,
-                                                                               db);
+  SplitColsKernel<<<ElementGrid(B, Da + Db), ElementBlock(), 0, CurrentCudaStream()>>>(B, Da, Db,
+                                                                                       out, da, db);
   LATENT_CUDA_CHECK_LAUNCH("SplitColsKernel");
 }
 

@@ -1,0 +1,185 @@
+// Optimized f32 conv for the CPU (kernels/conv.h, the ...Im2colCpu functions): each conv becomes
+// one GEMM on kernels::GemmCpu, the packed, blocked SIMD kernel, by laying the patches out as a
+// matrix. Tested against the direct loops of kernels/cpu/conv.cc (tests/conv_test.cc).
+//
+// B batch, C input channels, K output channels, H x W input, OH x OW output, KH x KW kernel,
+// s stride, p padding; CKK = C KH KW (one patch), P = OH OW (one output image). The batch is
+// processed in chunks of n images, n chosen so a chunk's column matrix stays near kColBudget:
+//   col: (CKK, n P)   col[(c, kh, kw), (b, oh, ow)] = x[b, c, oh s - p + kh, ow s - p + kw] or 0
+//   forward:         y'  (K, n P)   = w (K, CKK) col                y = y' reordered to (n, K, P)
+//   backward-input:  col (CKK, n P) = w^T dy'                       dx = col2im(col)
+//   backward-weight: dw (K, CKK)   += dy' (K, n P) col^T            (chunk after chunk)
+// where dy' is dy reordered from (n, K, P) to (K, n P). Laying all n images side by side makes the
+// GEMM wide (n P columns) instead of running B small GEMMs of P columns: GemmCpu splits wide
+// GEMMs across threads, and its panels then have few ragged edges.
+//
+// Determinism: GemmCpu never splits the depth of a product across threads; dw sums the chunks
+// in order; im2col, col2im and the reorders write each element from one thread in a fixed order.
+// So the result is the same for any thread count.
+#include <algorithm>
+#include <cstddef>
+
+#include "core/allocator.h"
+#include "kernels/conv.h"
+#include "kernels/gemm.h"
+
+namespace latent::kernels {
+namespace {
+
+// 4 Mi floats (16 MiB) of column matrix per chunk: the MNIST conv layers at batch 128 fit in one
+// chunk (the largest, 32 -> 64 channels with 4 x 4 kernels on 7 x 7 outputs, needs 3.2 Mi), while
+// a large evaluation batch does not ask for gigabytes.
+constexpr int64_t kColBudget = int64_t{1} << 22;
+
+int64_t ImagesPerChunk(const ConvShape& s) {
+  const int64_t per_image = s.in_channels * s.kernel_h * s.kernel_w * s.out_h * s.out_w;
+  return std::clamp<int64_t>(kColBudget / std::max<int64_t>(per_image, 1), 1,
+                             std::max<int64_t>(s.batch, 1));
+}
+
+// Scratch floats from the CPU's caching allocator: a training step convolving the same shapes
+// every iteration gets the same blocks back instead of faulting in fresh pages each time.
+class Scratch {
+ public:
+  explicit Scratch(int64_t n)
+      : bytes_(sizeof(float) * static_cast<size_t>(n)),
+        ptr_(AllocatorFor(Device::Cpu()).Allocate(bytes_)) {}
+  ~Scratch() { AllocatorFor(Device::Cpu()).Free(ptr_, bytes_); }
+  Scratch(const Scratch&) = delete;
+  Scratch& operator=(const Scratch&) = delete;
+  float* get() const { return static_cast<float*>(ptr_); }
+
+ private:
+  size_t bytes_;
+  void* ptr_;
+};
+
+// col: (CKK, n P) from x: (n, C, H, W). One thread per row of col (a (c, kh, kw) tap), which it
+// writes left to right.
+void Im2col(const ConvShape& s, int64_t n, const float* x, float* col) {
+  const int64_t C = s.in_channels, H = s.in_h, W = s.in_w, OH = s.out_h, OW = s.out_w;
+  const int64_t KH = s.kernel_h, KW = s.kernel_w, cols = n * OH * OW;
+#pragma omp parallel for schedule(static)
+  for (int64_t r = 0; r < C * KH * KW; ++r) {
+    const int64_t c = r / (KH * KW), kh = r / KW % KH, kw = r % KW;
+    for (int64_t b = 0; b < n; ++b) {
+      const float* plane = x + (b * C + c) * H * W;  // (H, W)
+      for (int64_t oh = 0; oh < OH; ++oh) {
+        float* out = col + r * cols + (b * OH + oh) * OW;  // (OW)
+        const int64_t ih = oh * s.stride - s.padding + kh;
+        if (ih < 0 || ih >= H) {
+          std::fill(out, out + OW, 0.0f);  // a padding row
+          continue;
+        }
+        for (int64_t ow = 0; ow < OW; ++ow) {
+          const int64_t iw = ow * s.stride - s.padding + kw;
+          out[ow] = (iw >= 0 && iw < W) ? plane[ih * W + iw] : 0.0f;
+        }
+      }
+    }
+  }
+}
+
+// dx: (n, C, H, W) = bias[c] (or 0) + the col2im of col: (CKK, n P), the adjoint of Im2col: every
+// col element is added to the input pixel Im2col read it from. One thread per (b, c) plane
+// scatters into it tap after tap; a pixel gets at most one term per (kh, kw) tap, so it sums the
+// bias, then its terms in (kh, kw) order: a fixed order, whatever the thread count.
+void Col2im(const ConvShape& s, int64_t n, const float* col, const float* bias, float* dx) {
+  const int64_t C = s.in_channels, H = s.in_h, W = s.in_w, OH = s.out_h, OW = s.out_w;
+  const int64_t KH = s.kernel_h, KW = s.kernel_w, cols = n * OH * OW;
+#pragma omp parallel for collapse(2) schedule(static)
+  for (int64_t b = 0; b < n; ++b) {
+    for (int64_t c = 0; c < C; ++c) {
+      float* plane = dx + (b * C + c) * H * W;  // (H, W)
+      std::fill(plane, plane + H * W, bias != nullptr ? bias[c] : 0.0f);
+      for (int64_t kh = 0; kh < KH; ++kh) {
+        for (int64_t kw = 0; kw < KW; ++kw) {
+          const float* src = col + ((c * KH + kh) * KW + kw) * cols + b * OH * OW;  // (OH, OW)
+          for (int64_t oh = 0; oh < OH; ++oh) {
+            const int64_t ih = oh * s.stride - s.padding + kh;
+            if (ih < 0 || ih >= H) continue;  // this tap read padding: nothing to give back
+            for (int64_t ow = 0; ow < OW; ++ow) {
+              const int64_t iw = ow * s.stride - s.padding + kw;
+              if (iw >= 0 && iw < W) plane[ih * W + iw] += src[oh * OW + ow];
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+// dst: (K, n P) from src: (n, K, P): each image's channel rows moved side by side.
+void ToChannelRows(int64_t n, int64_t K, int64_t P, const float* src, float* dst) {
+#pragma omp parallel for schedule(static)
+  for (int64_t k = 0; k < K; ++k)
+    for (int64_t b = 0; b < n; ++b)
+      std::copy(src + (b * K + k) * P, src + (b * K + k + 1) * P, dst + k * n * P + b * P);
+}
+
+// dst: (n, K, P) = src: (K, n P) reordered, plus bias[k] when given.
+void FromChannelRows(int64_t n, int64_t K, int64_t P, const float* src, const float* bias,
+                     float* dst) {
+#pragma omp parallel for schedule(static)
+  for (int64_t k = 0; k < K; ++k) {
+    const float add = bias != nullptr ? bias[k] : 0.0f;
+    for (int64_t b = 0; b < n; ++b) {
+      const float* in = src + k * n * P + b * P;  // (P)
+      float* out = dst + (b * K + k) * P;         // (P)
+      for (int64_t i = 0; i < P; ++i) out[i] = in[i] + add;
+    }
+  }
+}
+
+}  // namespace
+
+void Conv2dForwardIm2colCpu(const ConvShape& s, const float* x, const float* w,
+                            const float* bias, float* y) {
+  const int64_t ckk = s.in_channels * s.kernel_h * s.kernel_w, P = s.out_h * s.out_w;
+  const int64_t K = s.out_channels, chunk = ImagesPerChunk(s);
+  Scratch col(ckk * chunk * P), y_rows(K * chunk * P);
+  for (int64_t b0 = 0; b0 < s.batch; b0 += chunk) {
+    const int64_t n = std::min(chunk, s.batch - b0);
+    Im2col(s, n, x + b0 * s.in_channels * s.in_h * s.in_w, col.get());
+    // y' (K, n P) = w (K, CKK) col (CKK, n P)
+    GemmCpu(false, false, K, n * P, ckk, 1.0f, w, ckk, col.get(), n * P, 0.0f, y_rows.get(),
+            n * P);
+    FromChannelRows(n, K, P, y_rows.get(), bias, y + b0 * K * P);
+  }
+}
+
+void Conv2dBackwardInputIm2colCpu(const ConvShape& s, const float* dy, const float* w,
+                                  const float* bias, float* dx) {
+  const int64_t ckk = s.in_channels * s.kernel_h * s.kernel_w, P = s.out_h * s.out_w;
+  const int64_t K = s.out_channels, chunk = ImagesPerChunk(s);
+  Scratch col(ckk * chunk * P), dy_rows(K * chunk * P);
+  for (int64_t b0 = 0; b0 < s.batch; b0 += chunk) {
+    const int64_t n = std::min(chunk, s.batch - b0);
+    ToChannelRows(n, K, P, dy + b0 * K * P, dy_rows.get());
+    // col (CKK, n P) = w^T (CKK, K) dy' (K, n P);  w is stored (K, CKK)
+    GemmCpu(true, false, ckk, n * P, K, 1.0f, w, ckk, dy_rows.get(), n * P, 0.0f, col.get(),
+            n * P);
+    Col2im(s, n, col.get(), bias, dx + b0 * s.in_channels * s.in_h * s.in_w);
+  }
+}
+
+void Conv2dBackwardWeightIm2colCpu(const ConvShape& s, const float* x, const float* dy,
+                                   float* dw) {
+  const int64_t ckk = s.in_channels * s.kernel_h * s.kernel_w, P = s.out_h * s.out_w;
+  const int64_t K = s.out_channels, chunk = ImagesPerChunk(s);
+  if (s.batch == 0) {  // an empty sum; the loop below would leave dw unwritten
+    std::fill(dw, dw + K * ckk, 0.0f);
+    return;
+  }
+  Scratch col(ckk * chunk * P), dy_rows(K * chunk * P);
+  for (int64_t b0 = 0; b0 < s.batch; b0 += chunk) {
+    const int64_t n = std::min(chunk, s.batch - b0);
+    Im2col(s, n, x + b0 * s.in_channels * s.in_h * s.in_w, col.get());
+    ToChannelRows(n, K, P, dy + b0 * K * P, dy_rows.get());
+    // dw (K, CKK) (+)= dy' (K, n P) col^T (n P, CKK): the first chunk writes, later ones add.
+    GemmCpu(false, true, K, ckk, n * P, 1.0f, dy_rows.get(), n * P, col.get(), n * P,
+            b0 == 0 ? 0.0f : 1.0f, dw, ckk);
+  }
+}
+
+}  // namespace latent::kernels
