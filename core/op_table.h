@@ -20,6 +20,7 @@ enum class OpKind : int {
   kRelu, kLeakyRelu, kSigmoid, kTanh, kSoftplus, kExp, kLog, kSquare,
   kReshape, kConcat, kGatherRows, kBceWithLogits, kMse, kReparamKl,
   kAbs, kAddScalar, kDropout, kRowSum, kColumnSum, kSoftmaxCrossEntropy,
+  kConv2d, kConvTranspose2d,
   kCount  // keep last
 };
 constexpr size_t kNumOps = static_cast<size_t>(OpKind::kCount);
@@ -40,6 +41,11 @@ struct OpInfo {
   // across inputs, so apply() must work for any sizes.
   std::vector<Shape> check_shapes;
   Tensor (*apply)(const std::vector<Tensor>& inputs);
+  // Set for ops whose dimensions are tied together by their non-tensor arguments (a convolution's
+  // image and kernel sizes with its stride and padding), which substituted sizes would break: the
+  // CUDA comparison then runs check_shapes as written, and real_shapes (a model's real layer).
+  bool fixed_shapes = false;
+  std::vector<Shape> real_shapes = {};
 };
 
 const OpInfo& GetOpInfo(OpKind kind);

@@ -62,4 +62,14 @@ struct ReparamKlResult {
 };
 ReparamKlResult ReparamKl(const Tensor& mu, const Tensor& logvar, uint64_t seed, uint64_t offset);
 
+// --- core/ops_conv.cc -----------------------------------------------------------------------------
+// 2-D convolution, NCHW, PyTorch's layouts (formulas in kernels/conv.h); b may be undefined.
+// x: (B, C, H, W), w: (K, C, KH, KW), b: (K) -> (B, K, OH, OW), OH = (H + 2p - KH) / s + 1 (floor).
+Tensor Conv2d(const Tensor& x, const Tensor& w, const Tensor& b, int64_t stride, int64_t padding);
+// Transposed convolution, the adjoint of Conv2d with the same weight (a learned upsampling).
+// x: (B, C, H, W), w: (C, K, KH, KW), b: (K) -> (B, K, (H - 1) s - 2p + KH + output_padding, ...);
+// 0 <= output_padding < s picks among the output sizes that Conv2d would map back to H.
+Tensor ConvTranspose2d(const Tensor& x, const Tensor& w, const Tensor& b, int64_t stride,
+                       int64_t padding, int64_t output_padding = 0);
+
 }  // namespace latent

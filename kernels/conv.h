@@ -4,12 +4,13 @@
 // image, OH x OW output image, KH x KW kernel, s stride, p padding (both per call, the same along
 // h and w). A convolution ("conv") maps
 //   x: (B, C, H, W),  w: (K, C, KH, KW),  bias: (K)  ->  y: (B, K, OH, OW)
-//   y[b, k, oh, ow] = bias[k] + sum_{c, kh, kw} w[k, c, kh, kw] x[b, c, oh s - p + kh, ow s - p + kw]
+//   y[b, k, oh, ow] = bias[k] + sum_{c, kh, kw} w[k, c, kh, kw] x[b, c, ih, iw],
+//   ih = oh s - p + kh,  iw = ow s - p + kw,
 // with x read as 0 outside the image (padding), OH = (H + 2p - KH) / s + 1 (floor; OW alike).
 // Its gradients, with upstream dy: (B, K, OH, OW):
-//   dx[b, c, ih, iw] = sum over (k, kh, kw) and (oh, ow) with oh s - p + kh = ih, ow s - p + kw = iw
+//   dx[b, c, ih, iw] = sum over (k, kh, kw, oh, ow) with oh s - p + kh = ih and ow s - p + kw = iw
 //                      of dy[b, k, oh, ow] w[k, c, kh, kw]                        (backward-input)
-//   dw[k, c, kh, kw] = sum_{b, oh, ow} dy[b, k, oh, ow] x[b, c, oh s - p + kh, ow s - p + kw]
+//   dw[k, c, kh, kw] = sum_{b, oh, ow} dy[b, k, oh, ow] x[b, c, ih, iw]  (ih, iw as above)
 //   dbias[k]         = sum_{b, oh, ow} dy[b, k, oh, ow]   (the op computes it with the reductions)
 //
 // A transposed convolution is the adjoint (the transpose, as a linear map of x) of a conv with the
@@ -36,7 +37,7 @@
 namespace latent::kernels {
 
 struct ConvShape {
-  int64_t batch = 0;                           // B
+  int64_t batch = 0;                               // B
   int64_t in_channels = 0, in_h = 0, in_w = 0;     // C, H, W
   int64_t out_channels = 0, out_h = 0, out_w = 0;  // K, OH, OW
   int64_t kernel_h = 0, kernel_w = 0;              // KH, KW
@@ -65,17 +66,16 @@ void Conv2dBackwardInputCpu(const ConvShape& s, const T* dy, const T* w, const T
 template <typename T>
 void Conv2dBackwardWeightCpu(const ConvShape& s, const T* x, const T* dy, T* dw);
 
-void Conv2dForwardIm2colCpu(const ConvShape& s, const float* x, const float* w,
-                            const float* bias, float* y);
+void Conv2dForwardIm2colCpu(const ConvShape& s, const float* x, const float* w, const float* bias,
+                            float* y);
 void Conv2dBackwardInputIm2colCpu(const ConvShape& s, const float* dy, const float* w,
                                   const float* bias, float* dx);
-void Conv2dBackwardWeightIm2colCpu(const ConvShape& s, const float* x, const float* dy,
-                                   float* dw);
+void Conv2dBackwardWeightIm2colCpu(const ConvShape& s, const float* x, const float* dy, float* dw);
 
 void Conv2dForwardCuda(const ConvShape& s, const float* x, const float* w, const float* bias,
                        float* y);
-void Conv2dBackwardInputCuda(const ConvShape& s, const float* dy, const float* w,
-                             const float* bias, float* dx);
+void Conv2dBackwardInputCuda(const ConvShape& s, const float* dy, const float* w, const float* bias,
+                             float* dx);
 void Conv2dBackwardWeightCuda(const ConvShape& s, const float* x, const float* dy, float* dw);
 
 // --- transposed conv, in terms of the conv `s` it transposes ------------------------------------
@@ -111,8 +111,8 @@ inline void ConvTranspose2dForwardCuda(const ConvShape& s, const float* x_t, con
                                        const float* bias, float* y_t) {
   Conv2dBackwardInputCuda(s, x_t, w, bias, y_t);
 }
-inline void ConvTranspose2dBackwardInputCuda(const ConvShape& s, const float* dy_t,
-                                             const float* w, float* dx_t) {
+inline void ConvTranspose2dBackwardInputCuda(const ConvShape& s, const float* dy_t, const float* w,
+                                             float* dx_t) {
   Conv2dForwardCuda(s, dy_t, w, nullptr, dx_t);
 }
 inline void ConvTranspose2dBackwardWeightCuda(const ConvShape& s, const float* x_t,

@@ -14,14 +14,16 @@ class Ae : public Model {
         decoder_(params_, "decoder.fc", code, features) {}
 
   LossOutput Loss(const Tensor& x, const Tensor&, const StepContext&) override {
-    Tensor recon = Sum(BceWithLogits(Logits(x), x));
+    Tensor recon = Sum(BceWithLogits(decoder_(Code(x)), x));
     return {recon, {{"recon", recon}}};
   }
 
-  Tensor Reconstruct(const Tensor& x, const Tensor&) override { return Sigmoid(Logits(x)); }
+  Tensor Encode(const Tensor& x, const Tensor&) override { return Code(x); }
+  Tensor Decode(const Tensor& z, const Tensor&) override { return Sigmoid(decoder_(z)); }
+  int64_t code_size() const override { return encoder_.out(); }
 
  private:
-  Tensor Logits(const Tensor& x) const { return decoder_(Relu(encoder_(x))); }
+  Tensor Code(const Tensor& x) const { return Relu(encoder_(x)); }
 
   LinearLayer encoder_, decoder_;
 };

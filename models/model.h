@@ -42,12 +42,21 @@ class Model {
   virtual ~Model() = default;
   Parameters& params() { return params_; }
 
+  // x: (B, H*W) grey levels in [0, 1]; labels: i32 (B) (only conditional models read them).
   virtual LossOutput Loss(const Tensor& x, const Tensor& labels, const StepContext& ctx) = 0;
-  // Reconstructions of x as pixel values in [0, 1] (deterministic: a VAE decodes its mean code).
-  virtual Tensor Reconstruct(const Tensor& x, const Tensor& labels) = 0;
-  // n images decoded from the prior, in [0, 1]. Models without a prior throw latent::Error
-  // explaining why (an autoencoder's code space has no distribution to draw from).
+  // The code of x: (B, code size). For VAEs the posterior mean mu (deterministic).
+  virtual Tensor Encode(const Tensor& x, const Tensor& labels) = 0;
+  // Pixel values in [0, 1] (B, H*W) decoded from codes z.
+  virtual Tensor Decode(const Tensor& z, const Tensor& labels) = 0;
+  // Reconstructions of x in [0, 1]: Decode(Encode(x)) unless a model needs otherwise.
+  virtual Tensor Reconstruct(const Tensor& x, const Tensor& labels) {
+    return Decode(Encode(x, labels), labels);
+  }
+  // n images decoded from the prior, in [0, 1]; conditional models take labels (n). Models
+  // without a prior throw latent::Error explaining why (an autoencoder's code space has no
+  // distribution to draw from).
   virtual Tensor Sample(int64_t n, uint64_t seed, const Tensor& labels);
+  virtual int64_t code_size() const = 0;
 
  protected:
   Parameters params_;

@@ -34,14 +34,14 @@ class Vae : public Model {
     return {Add(recon, kl), {{"recon", recon}, {"kl", kl}}};
   }
 
-  Tensor Reconstruct(const Tensor& x, const Tensor&) override {
-    return Sigmoid(DecodeLogits(fc21_(Relu(fc1_(x)))));
-  }
+  Tensor Encode(const Tensor& x, const Tensor&) override { return fc21_(Relu(fc1_(x))); }
+  Tensor Decode(const Tensor& z, const Tensor&) override { return Sigmoid(DecodeLogits(z)); }
+  int64_t code_size() const override { return latent_; }
 
-  Tensor Sample(int64_t n, uint64_t seed, const Tensor&) override {
+  Tensor Sample(int64_t n, uint64_t seed, const Tensor& labels) override {
     const Tensor z = RandomNormal({n, latent_}, seed, StreamOffset(Stream::kSample, 0),
                                   DType::kF32, params_.device());
-    return Sigmoid(DecodeLogits(z));
+    return Decode(z, labels);
   }
 
  private:

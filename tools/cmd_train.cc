@@ -28,10 +28,9 @@ std::vector<FlagSpec> TrainFlags() {
       {"train-limit", "0", "use only the first N training images (0: all)"},
       {"test-limit", "0", "use only the first N test images (0: all)"},
       {"out", "", "run directory to write (default: runs/MODEL)"},
-      {"profile-steps", "", "A:B: open the CUDA profiler's capture range before global step A and "
-                            "close it after step B-1 (0-based, end exclusive; for ncu "
-                            "--profile-from-start off and nsys --capture-range=cudaProfilerApi); "
-                            "CUDA devices only"},
+      {"profile-steps", "", "A:B: put global steps A..B-1 (0-based, end exclusive) in the CUDA "
+                            "profiler's capture range, for ncu --profile-from-start off or nsys "
+                            "--capture-range=cudaProfilerApi (CUDA devices only)"},
       GemmFlag(),
   };
   for (const FlagSpec& f : DeviceFlags()) flags.push_back(f);

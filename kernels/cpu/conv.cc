@@ -105,8 +105,8 @@ void Conv2dBackwardWeightCpu(const ConvShape& s, const T* x, const T* dy, T* dw)
   }
 }
 
-#define LATENT_INSTANTIATE_CONV(T)                                                            \
-  template void Conv2dForwardCpu<T>(const ConvShape&, const T*, const T*, const T*, T*);      \
+#define LATENT_INSTANTIATE_CONV(T)                                                             \
+  template void Conv2dForwardCpu<T>(const ConvShape&, const T*, const T*, const T*, T*);       \
   template void Conv2dBackwardInputCpu<T>(const ConvShape&, const T*, const T*, const T*, T*); \
   template void Conv2dBackwardWeightCpu<T>(const ConvShape&, const T*, const T*, T*);
 LATENT_INSTANTIATE_CONV(float)

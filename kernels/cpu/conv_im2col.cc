@@ -133,8 +133,8 @@ void FromChannelRows(int64_t n, int64_t K, int64_t P, const float* src, const fl
 
 }  // namespace
 
-void Conv2dForwardIm2colCpu(const ConvShape& s, const float* x, const float* w,
-                            const float* bias, float* y) {
+void Conv2dForwardIm2colCpu(const ConvShape& s, const float* x, const float* w, const float* bias,
+                            float* y) {
   const int64_t ckk = s.in_channels * s.kernel_h * s.kernel_w, P = s.out_h * s.out_w;
   const int64_t K = s.out_channels, chunk = ImagesPerChunk(s);
   Scratch col(ckk * chunk * P), y_rows(K * chunk * P);
@@ -142,8 +142,7 @@ void Conv2dForwardIm2colCpu(const ConvShape& s, const float* x, const float* w,
     const int64_t n = std::min(chunk, s.batch - b0);
     Im2col(s, n, x + b0 * s.in_channels * s.in_h * s.in_w, col.get());
     // y' (K, n P) = w (K, CKK) col (CKK, n P)
-    GemmCpu(false, false, K, n * P, ckk, 1.0f, w, ckk, col.get(), n * P, 0.0f, y_rows.get(),
-            n * P);
+    GemmCpu(false, false, K, n * P, ckk, 1.0f, w, ckk, col.get(), n * P, 0.0f, y_rows.get(), n * P);
     FromChannelRows(n, K, P, y_rows.get(), bias, y + b0 * K * P);
   }
 }
@@ -157,14 +156,12 @@ void Conv2dBackwardInputIm2colCpu(const ConvShape& s, const float* dy, const flo
     const int64_t n = std::min(chunk, s.batch - b0);
     ToChannelRows(n, K, P, dy + b0 * K * P, dy_rows.get());
     // col (CKK, n P) = w^T (CKK, K) dy' (K, n P);  w is stored (K, CKK)
-    GemmCpu(true, false, ckk, n * P, K, 1.0f, w, ckk, dy_rows.get(), n * P, 0.0f, col.get(),
-            n * P);
+    GemmCpu(true, false, ckk, n * P, K, 1.0f, w, ckk, dy_rows.get(), n * P, 0.0f, col.get(), n * P);
     Col2im(s, n, col.get(), bias, dx + b0 * s.in_channels * s.in_h * s.in_w);
   }
 }
 
-void Conv2dBackwardWeightIm2colCpu(const ConvShape& s, const float* x, const float* dy,
-                                   float* dw) {
+void Conv2dBackwardWeightIm2colCpu(const ConvShape& s, const float* x, const float* dy, float* dw) {
   const int64_t ckk = s.in_channels * s.kernel_h * s.kernel_w, P = s.out_h * s.out_w;
   const int64_t K = s.out_channels, chunk = ImagesPerChunk(s);
   if (s.batch == 0) {  // an empty sum; the loop below would leave dw unwritten

@@ -98,7 +98,8 @@ int64_t BalancedBlock(int64_t extent, int64_t max_block, int64_t unit) {
   return std::min(max_block, CeilDiv(CeilDiv(extent, CeilDiv(extent, max_block)), unit) * unit);
 }
 
-// ap: (kc, kMr) packed A panel; bp: (kc, kNr) packed B panel; c: (kMr, kNr) tile, row stride ldc.
+// c = alpha * ap^T bp + beta * c for one full tile; beta == 0 writes c without reading it.
+// ap: (kc, kMr) packed A panel; bp: (kc, kNr) packed B panel; c: (kMr, kNr), row stride ldc.
 void MicroKernel(int64_t kc, const float* ap, const float* bp, float alpha, float beta, float* c,
                  int64_t ldc) {
   Vec acc[kMr][kNv];
@@ -188,11 +189,13 @@ void PackPanels(const float* src, int64_t line_stride, int64_t depth_stride, int
   for (int64_t p = p0; p < p1; ++p) {
     const int64_t l0 = p * kW;
     const int w = static_cast<int>(std::min<int64_t>(kW, lines - l0));
-    const float* in = src + l0 * line_stride;  // in: (w, depth), strides (line_stride, depth_stride)
-    float* out = dst + p * depth * kW;         // out: (depth, kW)
+    // in: (w, depth) with strides (line_stride, depth_stride); out: (depth, kW).
+    const float* in = src + l0 * line_stride;
+    float* out = dst + p * depth * kW;
     if (line_stride == 1) {
       // op(X) already has the panel's lines side by side: a plain copy, row by row.
-      for (int64_t k = 0; k < depth; ++k) std::copy(in + k * depth_stride, in + k * depth_stride + w, out + k * kW);
+      for (int64_t k = 0; k < depth; ++k)
+        std::copy(in + k * depth_stride, in + k * depth_stride + w, out + k * kW);
     } else {
       // A transpose. Whole 8 x 8 (or 4 x 8) blocks go through registers; the scalar loop below
       // only sees what is left: the depth tail of those lines, and lines that are not in a block.

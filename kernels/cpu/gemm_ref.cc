@@ -27,8 +27,8 @@ void GemmRefCpu(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, T a
   }
 }
 
-template void GemmRefCpu<float>(bool, bool, int64_t, int64_t, int64_t, float, const float*,
-                                int64_t, const float*, int64_t, float, float*, int64_t);
+template void GemmRefCpu<float>(bool, bool, int64_t, int64_t, int64_t, float, const float*, int64_t,
+                                const float*, int64_t, float, float*, int64_t);
 template void GemmRefCpu<double>(bool, bool, int64_t, int64_t, int64_t, double, const double*,
                                  int64_t, const double*, int64_t, double, double*, int64_t);
 
