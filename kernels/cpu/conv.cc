@@ -7,6 +7,17 @@
 #include "kernels/conv.h"
 
 namespace latent::kernels {
+namespace {
+
+// Below this many multiply-adds, waking the thread team costs about as much as the loops (the
+// gradient checks run thousands of tiny convolutions).
+constexpr int64_t kParallelMin = int64_t{1} << 16;
+
+int64_t MultiplyAdds(const ConvShape& s) {
+  return s.batch * s.out_channels * s.out_h * s.out_w * s.in_channels * s.kernel_h * s.kernel_w;
+}
+
+}  // namespace
 
 template <typename T>
 void Conv2dForwardCpu(const ConvShape& s, const T* x, const T* w, const T* bias, T* y) {
@@ -14,7 +25,7 @@ void Conv2dForwardCpu(const ConvShape& s, const T* x, const T* w, const T* bias,
   const int64_t C = s.in_channels, H = s.in_h, W = s.in_w;
   const int64_t K = s.out_channels, OH = s.out_h, OW = s.out_w;
   const int64_t KH = s.kernel_h, KW = s.kernel_w;
-#pragma omp parallel for collapse(2) schedule(static)
+#pragma omp parallel for collapse(2) schedule(static) if (MultiplyAdds(s) >= kParallelMin)
   for (int64_t b = 0; b < s.batch; ++b) {
     for (int64_t k = 0; k < K; ++k) {
       for (int64_t oh = 0; oh < OH; ++oh) {
@@ -48,7 +59,7 @@ void Conv2dBackwardInputCpu(const ConvShape& s, const T* dy, const T* w, const T
   const int64_t C = s.in_channels, H = s.in_h, W = s.in_w;
   const int64_t K = s.out_channels, OH = s.out_h, OW = s.out_w;
   const int64_t KH = s.kernel_h, KW = s.kernel_w;
-#pragma omp parallel for collapse(2) schedule(static)
+#pragma omp parallel for collapse(2) schedule(static) if (MultiplyAdds(s) >= kParallelMin)
   for (int64_t b = 0; b < s.batch; ++b) {
     for (int64_t c = 0; c < C; ++c) {
       for (int64_t ih = 0; ih < H; ++ih) {
@@ -81,7 +92,7 @@ void Conv2dBackwardWeightCpu(const ConvShape& s, const T* x, const T* dy, T* dw)
   const int64_t C = s.in_channels, H = s.in_h, W = s.in_w;
   const int64_t K = s.out_channels, OH = s.out_h, OW = s.out_w;
   const int64_t KH = s.kernel_h, KW = s.kernel_w;
-#pragma omp parallel for collapse(2) schedule(static)
+#pragma omp parallel for collapse(2) schedule(static) if (MultiplyAdds(s) >= kParallelMin)
   for (int64_t k = 0; k < K; ++k) {
     for (int64_t c = 0; c < C; ++c) {
       for (int64_t kh = 0; kh < KH; ++kh) {

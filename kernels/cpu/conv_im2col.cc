@@ -31,6 +31,9 @@ namespace {
 // a large evaluation batch does not ask for gigabytes.
 constexpr int64_t kColBudget = int64_t{1} << 22;
 
+// Below this many elements moved, waking the thread team costs about as much as the copy.
+constexpr int64_t kParallelMin = int64_t{1} << 16;
+
 int64_t ImagesPerChunk(const ConvShape& s) {
   const int64_t per_image = s.in_channels * s.kernel_h * s.kernel_w * s.out_h * s.out_w;
   return std::clamp<int64_t>(kColBudget / std::max<int64_t>(per_image, 1), 1,
@@ -59,7 +62,7 @@ class Scratch {
 void Im2col(const ConvShape& s, int64_t n, const float* x, float* col) {
   const int64_t C = s.in_channels, H = s.in_h, W = s.in_w, OH = s.out_h, OW = s.out_w;
   const int64_t KH = s.kernel_h, KW = s.kernel_w, cols = n * OH * OW;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (C * KH * KW * cols >= kParallelMin)
   for (int64_t r = 0; r < C * KH * KW; ++r) {
     const int64_t c = r / (KH * KW), kh = r / KW % KH, kw = r % KW;
     for (int64_t b = 0; b < n; ++b) {
@@ -87,7 +90,7 @@ void Im2col(const ConvShape& s, int64_t n, const float* x, float* col) {
 void Col2im(const ConvShape& s, int64_t n, const float* col, const float* bias, float* dx) {
   const int64_t C = s.in_channels, H = s.in_h, W = s.in_w, OH = s.out_h, OW = s.out_w;
   const int64_t KH = s.kernel_h, KW = s.kernel_w, cols = n * OH * OW;
-#pragma omp parallel for collapse(2) schedule(static)
+#pragma omp parallel for collapse(2) schedule(static) if (C * KH * KW * cols >= kParallelMin)
   for (int64_t b = 0; b < n; ++b) {
     for (int64_t c = 0; c < C; ++c) {
       float* plane = dx + (b * C + c) * H * W;  // (H, W)
@@ -111,7 +114,7 @@ void Col2im(const ConvShape& s, int64_t n, const float* col, const float* bias, 
 
 // dst: (K, n P) from src: (n, K, P): each image's channel rows moved side by side.
 void ToChannelRows(int64_t n, int64_t K, int64_t P, const float* src, float* dst) {
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (n * K * P >= kParallelMin)
   for (int64_t k = 0; k < K; ++k)
     for (int64_t b = 0; b < n; ++b)
       std::copy(src + (b * K + k) * P, src + (b * K + k + 1) * P, dst + k * n * P + b * P);
@@ -120,7 +123,7 @@ void ToChannelRows(int64_t n, int64_t K, int64_t P, const float* src, float* dst
 // dst: (n, K, P) = src: (K, n P) reordered, plus bias[k] when given.
 void FromChannelRows(int64_t n, int64_t K, int64_t P, const float* src, const float* bias,
                      float* dst) {
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (n * K * P >= kParallelMin)
   for (int64_t k = 0; k < K; ++k) {
     const float add = bias != nullptr ? bias[k] : 0.0f;
     for (int64_t b = 0; b < n; ++b) {

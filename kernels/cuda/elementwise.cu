@@ -11,12 +11,14 @@
 //      These kernels are memory-bound: the idea is only coalesced access and enough blocks in
 //      flight. The op switch is inside the loop; it is uniform across the grid, so every warp
 //      takes the same branch. measured speed: not yet measured (no GPU)
+//   Dropout: grid-stride, one Philox uniform per element. measured speed: not yet measured
 //   AddBiasRows: a 2-D block (32 columns x 8 rows) so that no thread divides a flat index by
 //      cols to find its column. measured speed: not yet measured (no GPU)
 #include <cstdint>
 
 #include "core/cuda_runtime.h"
 #include "core/error.h"
+#include "core/philox.h"
 #include "kernels/cuda/common.cuh"
 #include "kernels/elementwise.h"
 
@@ -53,6 +55,10 @@ __device__ __forceinline__ float UnaryValue(UnaryOp op, float alpha, float x) {
       return x * x;
     case UnaryOp::kScale:
       return alpha * x;
+    case UnaryOp::kAddScalar:
+      return x + alpha;
+    case UnaryOp::kAbs:
+      return fabsf(x);
   }
   return 0.0f;  // unreachable: the launcher rejects unknown ops
 }
@@ -78,6 +84,10 @@ __device__ __forceinline__ float UnaryGrad(UnaryOp op, float alpha, float x, flo
       return 2.0f * x * dy;
     case UnaryOp::kScale:
       return alpha * dy;
+    case UnaryOp::kAddScalar:
+      return dy;
+    case UnaryOp::kAbs:  // sign(x), 0 at the kink, as on the CPU
+      return x > 0.0f ? dy : (x < 0.0f ? -dy : 0.0f);
   }
   return 0.0f;
 }
@@ -142,8 +152,17 @@ __global__ void AddBiasRowsKernel(int64_t rows, int64_t cols, const float* bias,
   ForEachElement2d(rows, cols, [&](int64_t r, int64_t c) { y[r * cols + c] += bias[c]; });
 }
 
+__global__ void DropoutKernel(int64_t n, float p, float scale, uint64_t seed, uint64_t offset,
+                              const float* x, float* y) {
+  // x, y: (n). The same uniform draw per element as DropoutCpu, so both devices drop the same
+  // units and the backward pass (this kernel applied to dy) regenerates the forward's mask.
+  const int64_t stride = static_cast<int64_t>(gridDim.x) * blockDim.x;
+  for (int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += stride)
+    y[i] = PhiloxUniform(seed, offset, static_cast<uint64_t>(i)) >= p ? x[i] * scale : 0.0f;
+}
+
 bool IsKnown(UnaryOp op) {
-  return static_cast<uint8_t>(op) <= static_cast<uint8_t>(UnaryOp::kScale);
+  return static_cast<uint8_t>(op) <= static_cast<uint8_t>(UnaryOp::kAbs);
 }
 
 }  // namespace
@@ -204,6 +223,13 @@ void AddBiasRowsCuda(int64_t rows, int64_t cols, const float* bias, float* y) {
   AddBiasRowsKernel<<<ElementGrid(rows, cols), ElementBlock(), 0, CurrentCudaStream()>>>(rows, cols,
                                                                                          bias, y);
   LATENT_CUDA_CHECK_LAUNCH("AddBiasRowsKernel");
+}
+
+void DropoutCuda(int64_t n, float p, uint64_t seed, uint64_t offset, const float* x, float* y) {
+  if (n <= 0) return;
+  DropoutKernel<<<BlocksFor(n, kThreads), kThreads, 0, CurrentCudaStream()>>>(
+      n, p, 1.0f / (1.0f - p), seed, offset, x, y);
+  LATENT_CUDA_CHECK_LAUNCH("DropoutKernel");
 }
 
 }  // namespace latent::kernels

@@ -35,6 +35,9 @@ namespace {
 
 using cuda_detail::BlockSum;
 using cuda_detail::CeilDiv;
+using cuda_detail::ElementBlock;
+using cuda_detail::ElementGrid;
+using cuda_detail::ForEachElement2d;
 using cuda_detail::RowBlocks;
 using cuda_detail::WarpSum;
 
@@ -118,6 +121,21 @@ class Scratch {
   void* ptr_ = nullptr;
 };
 
+__global__ void BroadcastKernel(int64_t rows, int64_t cols, bool along_rows, const float* v,
+                                float* y) {
+  // v: (rows) when along_rows (y[r, c] = v[r]), else (cols) (y[r, c] = v[c]); y: (rows, cols).
+  ForEachElement2d(rows, cols, [&](int64_t r, int64_t c) {
+    y[r * cols + c] = along_rows ? v[r] : v[c];
+  });
+}
+
+void LaunchBroadcast(int64_t rows, int64_t cols, bool along_rows, const float* v, float* y) {
+  if (rows <= 0 || cols <= 0) return;
+  BroadcastKernel<<<ElementGrid(rows, cols), ElementBlock(), 0, CurrentCudaStream()>>>(
+      rows, cols, along_rows, v, y);
+  LATENT_CUDA_CHECK_LAUNCH("BroadcastKernel");
+}
+
 }  // namespace
 
 void SumCuda(int64_t n, const float* x, float* out) {
@@ -169,6 +187,14 @@ void RowSumCuda(int64_t rows, int64_t cols, const float* x, float* out) {
   cols = std::max<int64_t>(cols, 0);
   RowSumKernel<<<RowBlocks(rows, kWarps), kThreads, 0, CurrentCudaStream()>>>(rows, cols, x, out);
   LATENT_CUDA_CHECK_LAUNCH("RowSumKernel");
+}
+
+void RowBroadcastCuda(int64_t rows, int64_t cols, const float* v, float* y) {
+  LaunchBroadcast(rows, cols, /*along_rows=*/true, v, y);
+}
+
+void ColumnBroadcastCuda(int64_t rows, int64_t cols, const float* v, float* y) {
+  LaunchBroadcast(rows, cols, /*along_rows=*/false, v, y);
 }
 
 }  // namespace latent::kernels
