@@ -55,23 +55,6 @@ void ParseProfileSteps(const std::string& value, TrainOptions& options) {
   if (options.profile_begin >= options.profile_end) fail();
 }
 
-// Originals in odd rows, their reconstructions in the row below.
-void SaveReconstructions(const std::string& path, Model& model, const Dataset& test, int64_t cols,
-                         int64_t pairs) {
-  NoGradGuard no_grad;
-  const int64_t n = std::min(cols * pairs, test.size());
-  const Tensor x = test.images.Rows(0, n);
-  const Tensor r = model.Reconstruct(x, test.labels.Rows(0, n));
-  const int64_t d = test.features();
-  Tensor grid = Tensor::Empty({2 * n, d}, DType::kF32, x.device());
-  for (int64_t p = 0; p * cols < n; ++p) {
-    const int64_t begin = p * cols, end = std::min(n, begin + cols), k = end - begin;
-    grid.Rows(2 * begin, 2 * begin + k).CopyFrom(x.Rows(begin, end));
-    grid.Rows(2 * begin + k, 2 * begin + 2 * k).CopyFrom(r.Rows(begin, end));
-  }
-  SaveImages(path, grid, test.height, test.width, cols);
-}
-
 }  // namespace
 
 int RunTrain(const Args& args) {

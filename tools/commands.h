@@ -9,7 +9,8 @@ namespace latent {
 using Args = std::vector<std::string>;
 
 int RunTrain(const Args& args);   // tools/cmd_train.cc
-int RunSample(const Args& args);  // tools/cmd_sample.cc
+int RunSample(const Args& args);       // tools/cmd_sample.cc
+int RunReconstruct(const Args& args);  // tools/cmd_sample.cc
 int RunBench(const Args& args);   // tools/cmd_bench.cc
 int RunModels(const Args& args);  // tools/cmd_info.cc
 int RunOps(const Args& args);     // tools/cmd_info.cc

@@ -4,6 +4,7 @@
 
 #include <cstdio>
 
+#include "core/autograd.h"
 #include "core/cuda_runtime.h"
 #include "core/image.h"
 #include "core/tensor_math.h"
@@ -63,6 +64,21 @@ void SaveImages(const std::string& path, const Tensor& images, int64_t height, i
                 int64_t cols) {
   const std::vector<float> pixels = images.ToVector<float>();
   WriteImageGrid(path, pixels.data(), images.size(0), height, width, cols);
+}
+
+void SaveReconstructions(const std::string& path, Model& model, const Dataset& data, int64_t cols,
+                         int64_t pairs) {
+  NoGradGuard no_grad;
+  const int64_t n = std::min(cols * pairs, data.size());
+  const Tensor x = data.images.Rows(0, n);
+  const Tensor r = model.Reconstruct(x, data.labels.Rows(0, n));
+  Tensor grid = Tensor::Empty({2 * n, data.features()}, DType::kF32, x.device());
+  for (int64_t p = 0; p * cols < n; ++p) {
+    const int64_t begin = p * cols, end = std::min(n, begin + cols), k = end - begin;
+    grid.Rows(2 * begin, 2 * begin + k).CopyFrom(x.Rows(begin, end));
+    grid.Rows(2 * begin + k, 2 * begin + 2 * k).CopyFrom(r.Rows(begin, end));
+  }
+  SaveImages(path, grid, data.height, data.width, cols);
 }
 
 }  // namespace latent

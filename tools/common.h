@@ -6,7 +6,9 @@
 
 #include "core/device.h"
 #include "core/flags.h"
+#include "core/dataset.h"
 #include "core/tensor.h"
+#include "models/model.h"
 
 namespace latent {
 
@@ -25,5 +27,10 @@ std::string PeekFlag(const std::vector<std::string>& args, const std::string& na
 // Writes images (n, H*W) in [0, 1] as a PNG grid with `cols` columns.
 void SaveImages(const std::string& path, const Tensor& images, int64_t height, int64_t width,
                 int64_t cols);
+
+// Writes the first cols * pairs images of `data` and their reconstructions by `model` as a grid:
+// each row of originals above the row of their reconstructions.
+void SaveReconstructions(const std::string& path, Model& model, const Dataset& data, int64_t cols,
+                         int64_t pairs);
 
 }  // namespace latent

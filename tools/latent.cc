@@ -12,11 +12,12 @@ constexpr const char* kUsage =
     "usage: latent COMMAND [flags]   (latent COMMAND --help for its flags)\n"
     "\n"
     "commands:\n"
-    "  train    train a model on an IDX data set (MNIST) and write a run directory\n"
-    "  sample   decode samples from a trained run's prior into a PNG grid\n"
-    "  bench    time a training step (bench step) or a GEMM (bench gemm)\n"
-    "  models   list the registered models\n"
-    "  ops      list the differentiable ops and their derivatives (Markdown)\n";
+    "  train        train a model on an IDX data set (MNIST) and write a run directory\n"
+    "  sample       decode samples from a trained run's prior into a PNG grid\n"
+    "  reconstruct  test images above their reconstructions by a trained run\n"
+    "  bench        time a training step (bench step) or a GEMM (bench gemm)\n"
+    "  models       list the registered models\n"
+    "  ops          list the differentiable ops and their derivatives (Markdown)\n";
 
 }  // namespace
 
@@ -30,6 +31,7 @@ int main(int argc, char** argv) {
   try {
     if (command == "train") return latent::RunTrain(args);
     if (command == "sample") return latent::RunSample(args);
+    if (command == "reconstruct") return latent::RunReconstruct(args);
     if (command == "bench") return latent::RunBench(args);
     if (command == "models") return latent::RunModels(args);
     if (command == "ops") return latent::RunOps(args);
