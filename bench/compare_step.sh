@@ -9,14 +9,16 @@
 #
 # Usage: bench/compare_step.sh [--device cpu|cuda] [--threads N] [--steps N]
 # Env:   LATENT_BIN      the latent binary (default: <repo>/build/latent)
-#        TORCH_BLAS_DIR  a directory with an optimized libblas.so.3 (e.g. OpenBLAS's
-#                        /usr/lib/x86_64-linux-gnu/openblas-pthread) to put first on the PyTorch
-#                        side's LD_LIBRARY_PATH. Debian's torch otherwise calls the system BLAS,
-#                        which is the slow netlib reference unless an optimized one is installed.
+#        TORCH_BLAS_DIR  a directory with an optimized libblas.so.3 to put first on the PyTorch
+#                        side's LD_LIBRARY_PATH, e.g. OpenBLAS's .../openblas-openmp (the OpenMP
+#                        build shares torch's thread pool; the pthread build adds a second pool
+#                        that oversubscribes the cores). Debian's torch otherwise calls the system
+#                        BLAS, which is the slow netlib reference unless an optimized one is
+#                        installed.
 set -euo pipefail
 
 usage() {
-  sed -n '/^# Usage:/,/^# *which is/s/^# \{0,1\}//p' "$0"
+  sed -n '/^# Usage:/,/^# *installed\./s/^# \{0,1\}//p' "$0"
 }
 
 device=cpu

@@ -44,8 +44,9 @@ ARGS = parse_args()
 # Pin the thread pools before torch is imported: torch.set_num_threads sets OpenMP's count, but a
 # BLAS with its own pthread pool (Debian's torch calls the system libblas.so.3) reads these only at
 # load time. Without this, a "2 thread" run could use every core and the ratio would be unfair.
+# --threads wins over any value inherited from the environment: the flag is what the caller meant.
 for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ.setdefault(var, str(ARGS.threads))
+    os.environ[var] = str(ARGS.threads)
 
 import torch  # noqa: E402  (imported after the environment above is set)
 import torch.nn.functional as F  # noqa: E402

@@ -14,10 +14,14 @@ class LinearLayer {
  public:
   LinearLayer() = default;
   LinearLayer(Parameters& params, const std::string& name, int64_t in, int64_t out)
+      : LinearLayer(params, name, in, out, Init::Uniform(1.0 / std::sqrt(static_cast<double>(in))),
+                    Init::Uniform(1.0 / std::sqrt(static_cast<double>(in)))) {}
+  // With chosen initializations (e.g. He's for a deep ReLU stack).
+  LinearLayer(Parameters& params, const std::string& name, int64_t in, int64_t out, Init weight,
+              Init bias)
       : params_(&params), in_(in), out_(out) {
-    const double bound = 1.0 / std::sqrt(static_cast<double>(in));
-    weight_ = params.Declare(name + ".weight", {out, in}, Init::Uniform(bound));
-    bias_ = params.Declare(name + ".bias", {out}, Init::Uniform(bound));
+    weight_ = params.Declare(name + ".weight", {out, in}, weight);
+    bias_ = params.Declare(name + ".bias", {out}, bias);
   }
   Tensor operator()(const Tensor& x) const { return Linear(x, weight(), bias()); }
   const Tensor& weight() const { return (*params_)[weight_]; }

@@ -50,8 +50,9 @@ Tensor ChannelSum(const Tensor& dy) {
   return math::ColumnSum(math::RowSum(dy.View({B * C, dy.size(2) * dy.size(3)})).View({B, C}));
 }
 
-// Checks shared by both ops: x (B, ., H, W) and w (., ., KH, KW) 4-D, a bias of `bias_size`
-// elements when given, everything on one device in one float dtype, sane stride and padding.
+// Checks shared by both ops: x (B, ., H, W) with H, W > 0 and w (., ., KH, KW) 4-D, a bias of
+// `bias_size` elements when given, everything on one device in one float dtype, sane stride and
+// padding.
 void CheckConvArgs(const char* op, const Tensor& x, const Tensor& w, const Tensor& b,
                    int64_t bias_size, int64_t stride, int64_t padding, const char* weight_layout) {
   CheckDefined(op, x, "the input");
@@ -60,6 +61,8 @@ void CheckConvArgs(const char* op, const Tensor& x, const Tensor& w, const Tenso
                x.shape().ToString());
   LATENT_CHECK(w.ndim() == 4, op, ": expected a weight of shape ", weight_layout, ", found shape ",
                w.shape().ToString());
+  LATENT_CHECK(x.size(2) > 0 && x.size(3) > 0, op, ": expected a non-empty image, found shape ",
+               x.shape().ToString());
   CheckFloat(op, x);
   CheckSameDevice(op, x, w);
   CheckSameDType(op, x, w);

@@ -1,8 +1,11 @@
 // The plain undercomplete autoencoder: x -> ReLU(W1 x + b1) = h (the code) -> logits W2 h + b2,
 // trained with binary cross-entropy summed over pixels (pixels as Bernoulli means).
+//
+//   loss = sum_pixels BCE(logits, x)      (reported: recon; sqerr = sum_pixels (x - s(logits))^2)
 #include "core/nn.h"
 #include "core/ops.h"
 #include "models/model.h"
+#include "models/reconstruction.h"
 
 namespace latent {
 namespace {
@@ -14,8 +17,9 @@ class Ae : public Model {
         decoder_(params_, "decoder.fc", code, features) {}
 
   LossOutput Loss(const Tensor& x, const Tensor&, const StepContext&) override {
-    Tensor recon = Sum(BceWithLogits(decoder_(Code(x)), x));
-    return {recon, {{"recon", recon}}};
+    const Tensor logits = decoder_(Code(x));
+    Tensor recon = Sum(BceWithLogits(logits, x));
+    return {recon, {{"recon", recon}, {"sqerr", SquaredError(logits, x)}}};
   }
 
   Tensor Encode(const Tensor& x, const Tensor&) override { return Code(x); }

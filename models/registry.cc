@@ -14,6 +14,15 @@ const std::vector<ModelInfo>& ModelRegistry() {
   static const std::vector<ModelInfo> registry = {
       AeInfo(),
       VaeInfo(),
+      OvercompleteAeInfo(),
+      DeepAeInfo(),
+      SparseAeInfo(),
+      DenoisingAeInfo(),
+      ContractiveAeInfo(),
+      BetaVaeInfo(),
+      CvaeInfo(),
+      ConvAeInfo(),
+      ConvVaeInfo(),
   };
   return registry;
 }

@@ -3,65 +3,71 @@
 //   encoder  h = ReLU(fc1 x);  mu = fc21 h;  logvar = fc22 h          (784-400-20)
 //   sample   z = mu + exp(logvar / 2) eps,  eps ~ N(0, I)             (reparameterization)
 //   decoder  logits = fc4 ReLU(fc3 z)                                 (20-400-784)
-//   loss     -ELBO = sum_pixels BCE(logits, x) + KL(q(z|x) || N(0, I))
+//   loss     -ELBO = -log p(x|z) + KL(q(z|x) || N(0, I))
+//            bernoulli (default):  -log p(x|z) = sum_pixels BCE(logits, x)
+//            gaussian:             -log p(x|z) = sum_pixels 1/2 [(x - mu(z))^2 / sigma^2
+//                                                 + log sigma^2 + log 2 pi]
+//                                    mu(z) = sigmoid(logits); sigma fixed or one learned scalar
 //
 // The sampling and the KL run in one fused op (core/ops_reparam_kl.cc). BCE is computed from
 // logits, never from sigmoid outputs, so saturated pixels cannot produce log(0).
+//
+// The same network serves beta-vae (models/beta_vae.cc: a weighted, scheduled KL) and cvae
+// (models/cvae.cc: one-hot labels appended to x and to z); the loss itself is models/vae_core.cc.
 #include "core/nn.h"
-#include "core/ops.h"
-#include "core/random.h"
-#include "models/model.h"
+#include "models/vae_core.h"
+#include "models/variants.h"
 
 namespace latent {
 namespace {
 
-class Vae : public Model {
+class DenseVae : public VaeCore {
  public:
-  Vae(int64_t features, int64_t hidden, int64_t latent)
-      : latent_(latent),
-        fc1_(params_, "encoder.fc1", features, hidden),
-        fc21_(params_, "encoder.fc_mu", hidden, latent),
-        fc22_(params_, "encoder.fc_logvar", hidden, latent),
-        fc3_(params_, "decoder.fc1", latent, hidden),
-        fc4_(params_, "decoder.fc2", hidden, features) {}
-
-  LossOutput Loss(const Tensor& x, const Tensor&, const StepContext& ctx) override {
-    const Tensor h = Relu(fc1_(x));
-    const uint64_t stream = StreamOffset(ctx.training ? Stream::kNoise : Stream::kEval, ctx.step);
-    ReparamKlResult r = ReparamKl(fc21_(h), fc22_(h), ctx.seed, stream);
-    Tensor recon = Sum(BceWithLogits(DecodeLogits(r.z), x));
-    Tensor kl = Sum(r.kl);
-    return {Add(recon, kl), {{"recon", recon}, {"kl", kl}}};
+  // The layer names and their order are those of the PyTorch example's checkpoint, and fix the
+  // seeded initialization: keep them.
+  DenseVae(const Flags& flags, const ModelShape& shape, int conditional_classes, bool report_beta)
+      : VaeCore(flags.GetInt("latent-dim", 1, 100000), conditional_classes,
+                KlSchedule::FromFlags(flags), report_beta) {
+    const int64_t hidden = flags.GetInt("hidden", 1, 100000), latent = code_size();
+    fc1_ = LinearLayer(params_, "encoder.fc1", shape.features() + conditional_classes, hidden);
+    fc21_ = LinearLayer(params_, "encoder.fc_mu", hidden, latent);
+    fc22_ = LinearLayer(params_, "encoder.fc_logvar", hidden, latent);
+    fc3_ = LinearLayer(params_, "decoder.fc1", latent + conditional_classes, hidden);
+    fc4_ = LinearLayer(params_, "decoder.fc2", hidden, shape.features());
+    likelihood_ = Likelihood(flags, params_);
   }
 
-  Tensor Encode(const Tensor& x, const Tensor&) override { return fc21_(Relu(fc1_(x))); }
-  Tensor Decode(const Tensor& z, const Tensor&) override { return Sigmoid(DecodeLogits(z)); }
-  int64_t code_size() const override { return latent_; }
-
-  Tensor Sample(int64_t n, uint64_t seed, const Tensor& labels) override {
-    const Tensor z = RandomNormal({n, latent_}, seed, StreamOffset(Stream::kSample, 0),
-                                  DType::kF32, params_.device());
-    return Decode(z, labels);
+ protected:
+  Posterior Encoder(const Tensor& x, const Tensor& labels) override {
+    const Tensor h = Relu(fc1_(Condition(x, labels)));
+    return {fc21_(h), fc22_(h)};
+  }
+  Tensor DecoderLogits(const Tensor& z, const Tensor& labels) override {
+    return fc4_(Relu(fc3_(Condition(z, labels))));
   }
 
  private:
-  Tensor DecodeLogits(const Tensor& z) const { return fc4_(Relu(fc3_(z))); }
-
-  int64_t latent_;
   LinearLayer fc1_, fc21_, fc22_, fc3_, fc4_;
 };
 
 }  // namespace
 
+std::vector<FlagSpec> DenseVaeFlags() {
+  return JoinFlags({{"latent-dim", "20", "size of the latent code z"},
+                    {"hidden", "400", "width of the hidden layer of encoder and decoder"}},
+                   Likelihood::FlagSpecs());
+}
+
+std::unique_ptr<Model> MakeDenseVae(const Flags& flags, const ModelShape& shape,
+                                    int conditional_classes, bool report_beta) {
+  return std::make_unique<DenseVae>(flags, shape, conditional_classes, report_beta);
+}
+
 ModelInfo VaeInfo() {
   return {"vae",
           "variational autoencoder 784-400-20 (Kingma & Welling; the PyTorch MNIST example)",
-          {{"latent-dim", "20", "size of the latent code z"},
-           {"hidden", "400", "width of the hidden layer of encoder and decoder"}},
-          [](const Flags& f, const ModelShape& s) -> std::unique_ptr<Model> {
-            return std::make_unique<Vae>(s.features(), f.GetInt("hidden", 1, 100000),
-                                         f.GetInt("latent-dim", 1, 100000));
-          }};
+          DenseVaeFlags(),
+          [](const Flags& f, const ModelShape& s) { return MakeDenseVae(f, s, 0, false); }};
 }
 
 }  // namespace latent

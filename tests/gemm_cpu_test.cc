@@ -145,9 +145,10 @@ TEST_P(GemmCpuTest, MatchesReference) {
   EXPECT_EQ(bad, 0) << "elements out of tolerance";
 }
 
-// Odd sizes straddle the micro-tile and cache-block edges (1, 7, 31, 127, 1000); K = 784 and
-// 1000 span several depth blocks, M = 400..1000 several row blocks, N = 2100 several column
-// blocks; the 128-row shapes are the MNIST VAE's layers at batch 128.
+// Odd sizes straddle the micro-tile and cache-block edges (1, 7, 31, 127, 1000). K = 1100 and
+// 2100 span several depth blocks, M = 400 and 1000 with K = 784 several row blocks, N = 2100
+// several column blocks (31 x 2100 x 1100: column and depth blocks, on the threaded path). The
+// 128-row shapes are the MNIST VAE's layers at batch 128.
 const Problem kProblems[] = {
     {1, 1, 1},
     {7, 31, 127},
@@ -157,8 +158,10 @@ const Problem kProblems[] = {
     {1, 784, 400},
     {400, 1, 784},
     {1000, 7, 31},
-    {7, 1000, 1000},
+    {7, 1000, 2100},
+    {1000, 31, 784},
     {3, 2100, 5},
+    {31, 2100, 1100},
     {128, 400, 784},
     {128, 20, 400},
     {128, 400, 20},
@@ -171,8 +174,10 @@ const Problem kProblems[] = {
     {31, 127, 7, 1.0f, 0.0f, 3},
     {127, 31, 784, -1.5f, 0.25f, 5},
     {128, 400, 784, 1.0f, 1.0f, 16},
+    {7, 1000, 2100, -0.75f, 0.5f, 3},
     {7, 31, 127, 1.0f, 0.0f, 0, true},
     {128, 400, 784, 0.5f, 0.0f, 7, true},
+    {31, 2100, 1100, 1.0f, 0.0f, 0, true},
 };
 
 INSTANTIATE_TEST_SUITE_P(Shapes, GemmCpuTest,

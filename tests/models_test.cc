@@ -15,17 +15,30 @@ namespace {
 // Tiny images keep the finite differences cheap: every parameter costs two loss evaluations.
 const ModelShape kTiny{3, 4, 10};
 
-Tensor TinyBatch(DType dtype) {
-  return RandomUniform({5, kTiny.features()}, 11, 0, dtype);  // grey levels in (0, 1)
+Tensor TinyBatch(DType dtype, const ModelShape& shape = kTiny) {
+  return RandomUniform({5, shape.features()}, 11, 0, dtype);  // grey levels in (0, 1)
+}
+
+// Per-model settings of the check: the convolutional models halve the image twice (so H and W
+// must be multiples of 4) and get 2 channels to keep the finite differences cheap.
+struct GradCheckCase {
+  ModelShape shape;
+  std::vector<std::string> overrides;
+};
+GradCheckCase CaseFor(const std::string& name) {
+  if (name.rfind("conv-", 0) == 0) return {{4, 8, 10}, {"latent-dim=3", "channels=2"}};
+  // deep-ae's hidden widths are flags (1000,500,250 by default): shrunk, the same 8 layers.
+  if (name == "deep-ae") return {kTiny, {"latent-dim=3", "widths=5,4,4"}};
+  return {kTiny, {"latent-dim=3"}};
 }
 
 class ModelGradCheck : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(ModelGradCheck, LossGradientMatchesCentralDifferences) {
-  std::unique_ptr<Model> model =
-      latent::testing::MakeModel(GetParam(), kTiny, {"latent-dim=3"});
+  const GradCheckCase c = CaseFor(GetParam());
+  std::unique_ptr<Model> model = latent::testing::MakeModel(GetParam(), c.shape, c.overrides);
   model->params().Allocate(Device::Cpu(), 5, DType::kF64);
-  const Tensor x = TinyBatch(DType::kF64);
+  const Tensor x = TinyBatch(DType::kF64, c.shape);
   const Tensor labels = Tensor::FromVector<int32_t>({0, 1, 2, 3, 4}, {5});
   // Fixed (seed, step): the VAE draws the same noise in every evaluation.
   auto loss = [&] { return model->Loss(x, labels, {3, 17, true}).loss; };
@@ -41,8 +54,15 @@ TEST_P(ModelGradCheck, LossGradientMatchesCentralDifferences) {
                           << e.max_abs_error << ", max rel error " << e.max_rel_error;
 }
 
-INSTANTIATE_TEST_SUITE_P(Registry, ModelGradCheck, ::testing::Values("ae", "vae"),
-                         [](const auto& info) { return info.param; });
+INSTANTIATE_TEST_SUITE_P(Registry, ModelGradCheck,
+                         ::testing::Values("ae", "vae", "beta-vae", "cvae", "conv-ae", "conv-vae",
+                                           "overcomplete-ae", "deep-ae", "sparse-ae",
+                                           "denoising-ae", "contractive-ae"),
+                         [](const auto& info) {
+                           std::string name = info.param;  // gtest names allow no '-'
+                           for (char& ch : name) ch = ch == '-' ? '_' : ch;
+                           return name;
+                         });
 
 TEST(Vae, KlIsPositiveFiniteAndLossIsItsSumWithRecon) {
   std::unique_ptr<Model> vae = latent::testing::MakeModel("vae", kTiny);

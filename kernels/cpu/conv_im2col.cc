@@ -57,27 +57,40 @@ class Scratch {
   void* ptr_;
 };
 
+// The output positions o in [0, out) whose tap k reads inside the input, 0 <= o s - p + k < in,
+// as a range [lo, hi): the loops below then run without a bounds check per element.
+struct Inside {
+  int64_t lo, hi;
+};
+Inside InsideRange(int64_t out, int64_t in, int64_t k, int64_t stride, int64_t padding) {
+  const int64_t lo = std::min(out, padding > k ? (padding - k + stride - 1) / stride : 0);
+  const int64_t last = in - 1 + padding - k;  // o s <= last
+  const int64_t hi = last < 0 ? 0 : std::min(out, last / stride + 1);
+  return {lo, std::max(lo, hi)};
+}
+
 // col: (CKK, n P) from x: (n, C, H, W). One thread per row of col (a (c, kh, kw) tap), which it
-// writes left to right.
+// writes left to right: zeros where the tap reads padding, x elsewhere.
 void Im2col(const ConvShape& s, int64_t n, const float* x, float* col) {
   const int64_t C = s.in_channels, H = s.in_h, W = s.in_w, OH = s.out_h, OW = s.out_w;
   const int64_t KH = s.kernel_h, KW = s.kernel_w, cols = n * OH * OW;
 #pragma omp parallel for schedule(static) if (C * KH * KW * cols >= kParallelMin)
   for (int64_t r = 0; r < C * KH * KW; ++r) {
     const int64_t c = r / (KH * KW), kh = r / KW % KH, kw = r % KW;
+    const Inside rows = InsideRange(OH, H, kh, s.stride, s.padding);
+    const Inside cs = InsideRange(OW, W, kw, s.stride, s.padding);
     for (int64_t b = 0; b < n; ++b) {
       const float* plane = x + (b * C + c) * H * W;  // (H, W)
       for (int64_t oh = 0; oh < OH; ++oh) {
         float* out = col + r * cols + (b * OH + oh) * OW;  // (OW)
-        const int64_t ih = oh * s.stride - s.padding + kh;
-        if (ih < 0 || ih >= H) {
+        if (oh < rows.lo || oh >= rows.hi) {
           std::fill(out, out + OW, 0.0f);  // a padding row
           continue;
         }
-        for (int64_t ow = 0; ow < OW; ++ow) {
-          const int64_t iw = ow * s.stride - s.padding + kw;
-          out[ow] = (iw >= 0 && iw < W) ? plane[ih * W + iw] : 0.0f;
-        }
+        const float* in = plane + (oh * s.stride - s.padding + kh) * W;  // (W)
+        std::fill(out, out + cs.lo, 0.0f);
+        for (int64_t ow = cs.lo; ow < cs.hi; ++ow) out[ow] = in[ow * s.stride - s.padding + kw];
+        std::fill(out + cs.hi, out + OW, 0.0f);
       }
     }
   }
@@ -96,15 +109,15 @@ void Col2im(const ConvShape& s, int64_t n, const float* col, const float* bias, 
       float* plane = dx + (b * C + c) * H * W;  // (H, W)
       std::fill(plane, plane + H * W, bias != nullptr ? bias[c] : 0.0f);
       for (int64_t kh = 0; kh < KH; ++kh) {
+        // Taps that read padding have nothing to give back: only the inside ranges are visited.
+        const Inside rows = InsideRange(OH, H, kh, s.stride, s.padding);
         for (int64_t kw = 0; kw < KW; ++kw) {
+          const Inside cs = InsideRange(OW, W, kw, s.stride, s.padding);
           const float* src = col + ((c * KH + kh) * KW + kw) * cols + b * OH * OW;  // (OH, OW)
-          for (int64_t oh = 0; oh < OH; ++oh) {
-            const int64_t ih = oh * s.stride - s.padding + kh;
-            if (ih < 0 || ih >= H) continue;  // this tap read padding: nothing to give back
-            for (int64_t ow = 0; ow < OW; ++ow) {
-              const int64_t iw = ow * s.stride - s.padding + kw;
-              if (iw >= 0 && iw < W) plane[ih * W + iw] += src[oh * OW + ow];
-            }
+          for (int64_t oh = rows.lo; oh < rows.hi; ++oh) {
+            float* out = plane + (oh * s.stride - s.padding + kh) * W;  // (W)
+            for (int64_t ow = cs.lo; ow < cs.hi; ++ow)
+              out[ow * s.stride - s.padding + kw] += src[oh * OW + ow];
           }
         }
       }

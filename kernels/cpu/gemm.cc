@@ -11,8 +11,8 @@
 // differs) and the ragged edges (panels are zero-padded, so the kernel never tests sizes).
 //
 // Loops, outermost first: column blocks (nc <= kNc) > depth blocks (kc <= kKc) > row blocks
-// (mc <= kMc). Each block's panels are packed by all threads together into buffers they share,
-// then each thread computes its own rectangle of micro-tiles from them.
+// (mc * kc <= kABlockFloats). Each block's panels are packed by all threads together into buffers
+// they share, then each thread computes its own rectangle of micro-tiles from them.
 //
 // Letters: M, N, K as in gemm.h; mc, nc, kc: extents of the current block; mr, nr: of a tile.
 #include <algorithm>
@@ -77,13 +77,17 @@ inline Vec Fma(Vec a, Vec b, Vec c) { return a * b + c; }
 #endif
 constexpr int kNr = kNv * kLanes;
 
-// Cache blocks, for 48 KiB L1d and 1 MiB L2 per core (AMD EPYC, Zen 5). A kc-deep B panel
-// (32 x 512 floats, 64 KiB) is reused by every row panel of the block, from L1/L2; a thread's half
-// of an A block (192 x 512 floats, 384 KiB) stays in its L2 while it sweeps the B panels. A deep
-// kc means fewer passes over C and fewer barriers; 192 to 512 measured within noise of each other.
-constexpr int64_t kKc = 512;
-constexpr int64_t kMc = 32 * kMr;
-constexpr int64_t kNc = 64 * kNr;  // bounds the shared B buffer (kc x kNc, 4 MiB in L3)
+// Cache blocks, for 48 KiB L1d and 1 MiB L2 per core (AMD EPYC, Zen 5), 32 MiB L3.
+// kc: the kernel streams a (kc, kNr) B panel (128 KiB at kc = 1024) from L2 against each A panel
+// of a block, at 2 lines per 24 FMAs: far below L2's bandwidth, so kc need not fit L1, and deep is
+// better: fewer passes over C, fewer barriers (the VAE's K = 784 is one block). 256 to 1024
+// measured alike.
+// mc: the packed A block gets a fixed L2 budget (768 KiB: each of 2 threads uses its half of
+// the rows), so a shallow block holds more rows: dW's K = 128 takes all M = 784 at once.
+// nc: bounds the shared B block (4 MiB at kc = 1024), which lives in L3.
+constexpr int64_t kKc = 1024;
+constexpr int64_t kABlockFloats = 192 * 1024;
+constexpr int64_t kNc = 32 * kNr;
 
 // Below this many flops, waking a second thread costs more than it saves: measured, 2 threads
 // start to win between 32^3 (65 kflop) and 64^3 (0.5 Mflop).
@@ -92,8 +96,8 @@ constexpr double kParallelMinFlops = 2e5;
 constexpr int64_t CeilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
 // The block size for `extent` split into blocks of at most `max_block` (a multiple of `unit`):
-// equal blocks, rounded up to `unit`. M = 400 becomes 204 + 196, not 384 + 16, so no block is a
-// sliver that leaves a thread idle between two barriers.
+// equal blocks, rounded up to `unit`. K = 1100 becomes 552 + 548, not 1024 + 76: no block is a
+// sliver whose packing and barrier cost as much as a full one's.
 int64_t BalancedBlock(int64_t extent, int64_t max_block, int64_t unit) {
   return std::min(max_block, CeilDiv(CeilDiv(extent, CeilDiv(extent, max_block)), unit) * unit);
 }
@@ -280,12 +284,16 @@ void GemmCpu(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float 
   // op(A)[i, k] = A[i * a_line + k * a_depth];  op(B)[k, j] = B[j * b_line + k * b_depth].
   const int64_t a_line = trans_a ? 1 : lda, a_depth = trans_a ? lda : 1;
   const int64_t b_line = trans_b ? ldb : 1, b_depth = trans_b ? 1 : ldb;
-  const int64_t mb = BalancedBlock(M, kMc, kMr), nb = BalancedBlock(N, kNc, kNr);
   const int64_t kb = BalancedBlock(K, kKc, 8);  // depth in 8s: the transposing pack's SIMD step
+  const int64_t mb = BalancedBlock(M, std::max<int64_t>(kMr, kABlockFloats / kb / kMr * kMr), kMr);
+  const int64_t nb = BalancedBlock(N, kNc, kNr);
 
+  // Two copies of each packed buffer, used by alternate blocks: a thread may pack block t + 1
+  // while another still computes block t, so one barrier per block suffices. The copy it packs
+  // was last read in block t - 1, and the barrier of block t proves every thread is done with it.
   thread_local PackBuffer a_buffer, b_buffer;
-  float* packed_a = a_buffer.Get(mb * kb);  // (mb / kMr) panels, each (kc, kMr)
-  float* packed_b = b_buffer.Get(nb * kb);  // (nb / kNr) panels, each (kc, kNr)
+  float* const a_copies = a_buffer.Get(2 * mb * kb);  // each: (mb / kMr) panels of (kc, kMr)
+  float* const b_copies = b_buffer.Get(2 * nb * kb);  // each: (nb / kNr) panels of (kc, kNr)
   [[maybe_unused]] const bool parallel = 2.0 * M * N * K >= kParallelMinFlops;
 
 #pragma omp parallel if (parallel)
@@ -295,6 +303,7 @@ void GemmCpu(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float 
     tid = omp_get_thread_num();
     nth = omp_get_num_threads();
 #endif
+    int64_t a_blocks = 0, b_blocks = 0;
     for (int64_t jc = 0; jc < N; jc += nb) {
       const int64_t nc = std::min(nb, N - jc);
       const int64_t panels_b = CeilDiv(nc, kNr);
@@ -302,10 +311,12 @@ void GemmCpu(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float 
         const int64_t kc = std::min(kb, K - pc);
         // The first depth block applies beta; later ones add their partial sums to it.
         const float block_beta = pc == 0 ? beta : 1.0f;
+        // B's panels serve every row block, so they are packed once per (jc, pc).
+        float* const packed_b = b_copies + (b_blocks++ % 2) * nb * kb;
         for (int64_t ic = 0; ic < M; ic += mb) {
           const int64_t mc = std::min(mb, M - ic);
           const int64_t panels_a = CeilDiv(mc, kMr);
-          // B's panels serve every row block, so they are packed once per (jc, pc).
+          float* const packed_a = a_copies + (a_blocks++ % 2) * mb * kb;
           if (ic == 0)
             PackPanels<kNr>(B + jc * b_line + pc * b_depth, b_line, b_depth, nc, kc,
                             panels_b * tid / nth, panels_b * (tid + 1) / nth, packed_b);
@@ -333,8 +344,6 @@ void GemmCpu(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float 
                 EdgeTile(kc, ap, bp, alpha, block_beta, c, ldc, mr, nr);
             }
           }
-          // The next block repacks the shared buffers: nobody may still be reading them.
-#pragma omp barrier
         }
       }
     }
