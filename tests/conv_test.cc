@@ -21,6 +21,7 @@
 #include "core/random.h"
 #include "kernels/conv.h"
 #include "tests/conv_check.h"
+#include "tests/test_util.h"
 
 namespace latent {
 namespace {
@@ -307,19 +308,7 @@ TEST(ConvIm2col, ResultsDoNotDependOnTheThreadCount) {
 }
 #endif
 
-// Calls `fn`, which must throw latent::Error whose message contains every one of `parts`.
-void ExpectErrorContaining(const std::function<void()>& fn,
-                           std::initializer_list<std::string> parts) {
-  try {
-    fn();
-    ADD_FAILURE() << "expected latent::Error, nothing was thrown";
-  } catch (const Error& error) {
-    const std::string message = error.what();
-    for (const std::string& part : parts)
-      EXPECT_NE(message.find(part), std::string::npos)
-          << "message lacks \"" << part << "\": " << message;
-  }
-}
+using latent::testing::ExpectErrorContaining;
 
 TEST(ConvErrors, SayWhatWasExpectedAndWhatWasFound) {
   const Tensor x = Tensor::Zeros({2, 1, 28, 28}), w = Tensor::Zeros({32, 1, 4, 4});

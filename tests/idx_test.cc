@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "tests/test_util.h"
 
 namespace latent {
 namespace {
@@ -56,30 +57,10 @@ Bytes Gzip(const Bytes& raw) {
   return out;
 }
 
-// Calls `fn`, which must throw latent::Error whose message contains every one of `parts`.
-void ExpectErrorContaining(const std::function<void()>& fn,
-                           std::initializer_list<std::string> parts) {
-  try {
-    fn();
-    ADD_FAILURE() << "expected latent::Error, nothing was thrown";
-  } catch (const Error& error) {
-    const std::string message = error.what();
-    for (const std::string& part : parts) {
-      EXPECT_NE(message.find(part), std::string::npos)
-          << "message lacks \"" << part << "\": " << message;
-    }
-  }
-}
+using latent::testing::ExpectErrorContaining;
 
 class IdxTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    std::string pattern = ::testing::TempDir() + "latent_idx_test_XXXXXX";
-    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-    dir_ = pattern;
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-
   std::string Write(const std::string& name, const Bytes& bytes) {
     const std::string path = (std::filesystem::path(dir_) / name).string();
     std::ofstream out(path, std::ios::binary);
@@ -95,7 +76,8 @@ class IdxTest : public ::testing::Test {
     Write(split + "-labels-idx1-ubyte", MakeIdx({count}, Pattern(count, 2)));
   }
 
-  std::string dir_;
+  latent::testing::ScratchDir scratch_{"idx_test"};
+  const std::string dir_ = scratch_.dir();
 };
 
 TEST_F(IdxTest, RawAndGzipReadBackTheSameValues) {

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "tests/test_util.h"
 
 namespace latent {
 namespace {
@@ -38,18 +39,12 @@ Decoded Load(const std::string& path) {
 
 class ImageTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    std::string pattern = ::testing::TempDir() + "latent_image_test_XXXXXX";
-    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-    dir_ = pattern;
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-
   std::string Path(const std::string& name) const {
     return (std::filesystem::path(dir_) / name).string();
   }
 
-  std::string dir_;
+  latent::testing::ScratchDir scratch_{"image_test"};
+  const std::string dir_ = scratch_.dir();
 };
 
 // Three 4 x 5 tiles: a flat 0.2; 0.25 with out-of-range values and a NaN in its first row;

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "tests/test_util.h"
 
 namespace latent {
 namespace {
@@ -38,13 +39,6 @@ std::string F32Bytes(std::initializer_list<float> values) {
 
 class SafetensorsTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    std::string pattern = ::testing::TempDir() + "latent_safetensors_test_XXXXXX";
-    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-    dir_ = pattern;
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-
   std::string Path(const std::string& name) const {
     return (std::filesystem::path(dir_) / name).string();
   }
@@ -82,7 +76,8 @@ class SafetensorsTest : public ::testing::Test {
     }
   }
 
-  std::string dir_;
+  latent::testing::ScratchDir scratch_{"safetensors_test"};
+  const std::string dir_ = scratch_.dir();
 };
 
 TEST_F(SafetensorsTest, WritesTheExactStandardLayout) {

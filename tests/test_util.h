@@ -1,9 +1,16 @@
 // Helpers shared by the tests.
 #pragma once
 
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
 #include <cstdlib>
+#include <filesystem>
+#include <functional>
+#include <initializer_list>
 #include <string>
 
+#include "core/error.h"
 #include "core/flags.h"
 #include "models/model.h"
 
@@ -32,5 +39,40 @@ inline std::unique_ptr<Model> MakeModel(const std::string& name, const ModelShap
   }
   return info.create(flags, shape);
 }
+
+// Calls `fn`, which must throw latent::Error whose message contains every one of `parts`.
+inline void ExpectErrorContaining(const std::function<void()>& fn,
+                                  std::initializer_list<std::string> parts) {
+  try {
+    fn();
+    ADD_FAILURE() << "expected latent::Error, nothing was thrown";
+  } catch (const Error& error) {
+    const std::string message = error.what();
+    for (const std::string& part : parts)
+      EXPECT_NE(message.find(part), std::string::npos)
+          << "message lacks \"" << part << "\": " << message;
+  }
+}
+
+// A fresh directory under the test temp dir, removed with its contents when this goes away.
+class ScratchDir {
+ public:
+  explicit ScratchDir(const std::string& tag) {
+    std::string pattern = ::testing::TempDir() + "latent_" + tag + "_XXXXXX";
+    if (mkdtemp(pattern.data()) == nullptr) ADD_FAILURE() << "mkdtemp failed for " << pattern;
+    dir_ = pattern;
+  }
+  ~ScratchDir() { std::filesystem::remove_all(dir_); }
+  ScratchDir(const ScratchDir&) = delete;
+  ScratchDir& operator=(const ScratchDir&) = delete;
+
+  const std::string& dir() const { return dir_; }
+  std::string Path(const std::string& name) const {
+    return (std::filesystem::path(dir_) / name).string();
+  }
+
+ private:
+  std::string dir_;
+};
 
 }  // namespace latent::testing

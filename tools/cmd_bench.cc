@@ -57,11 +57,7 @@ int BenchStep(const Args& args) {
   for (const FlagSpec& f : DeviceFlags()) specs.push_back(f);
   Flags flags("bench step", specs);
   flags.Add(info.flags);
-  flags.Parse(args);
-  if (flags.help()) {
-    std::printf("%s", flags.Usage().c_str());
-    return 0;
-  }
+  if (ParseOrPrintHelp(flags, args)) return 0;
   const Device device = SetUpDevice(flags);
   SetUpGemm(flags, device);
   const int64_t batch = flags.GetInt("batch-size", 1, 1 << 20);
@@ -106,11 +102,7 @@ int BenchGemm(const Args& args) {
                                                    "2048 on the CPU)"}};
   for (const FlagSpec& f : DeviceFlags()) specs.push_back(f);
   Flags flags("bench gemm", specs);
-  flags.Parse(args);
-  if (flags.help()) {
-    std::printf("%s", flags.Usage().c_str());
-    return 0;
-  }
+  if (ParseOrPrintHelp(flags, args)) return 0;
   const Device device = SetUpDevice(flags);
   const int runs = static_cast<int>(flags.GetInt("runs", 1, 100000));
   int64_t max_size = flags.GetInt("max-size", 0, 1 << 16);

@@ -5,12 +5,13 @@
 #include "core/op_table.h"
 #include "models/model.h"
 #include "tools/commands.h"
+#include "tools/common.h"
 
 namespace latent {
 
 int RunModels(const Args& args) {
   Flags flags("models", {});
-  flags.Parse(args);
+  if (ParseOrPrintHelp(flags, args)) return 0;
   for (const ModelInfo& m : ModelRegistry()) {
     std::printf("%-18s %s\n", m.name.c_str(), m.description.c_str());
     for (const FlagSpec& f : m.flags)
@@ -22,7 +23,7 @@ int RunModels(const Args& args) {
 
 int RunOps(const Args& args) {
   Flags flags("ops", {});
-  flags.Parse(args);
+  if (ParseOrPrintHelp(flags, args)) return 0;
   std::fputs(OpTableMarkdown().c_str(), stdout);
   return 0;
 }

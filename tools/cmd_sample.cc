@@ -18,11 +18,7 @@ int RunSample(const Args& args) {
                                  {"out", "", "PNG file to write (default: RUN/samples.png)"}};
   for (const FlagSpec& f : DeviceFlags()) specs.push_back(f);
   Flags flags("sample", specs);
-  flags.Parse(args);
-  if (flags.help()) {
-    std::printf("%s", flags.Usage().c_str());
-    return 0;
-  }
+  if (ParseOrPrintHelp(flags, args)) return 0;
   LATENT_CHECK(!flags.Get("run").empty(), "--run is required: the directory of a trained run");
   const int64_t n = flags.GetInt("n", 1, 100000);
   const int64_t cols = flags.GetInt("cols", 1, 1000);
@@ -47,11 +43,7 @@ int RunReconstruct(const Args& args) {
       {"out", "", "PNG file to write (default: RUN/reconstructions.png)"}};
   for (const FlagSpec& f : DeviceFlags()) specs.push_back(f);
   Flags flags("reconstruct", specs);
-  flags.Parse(args);
-  if (flags.help()) {
-    std::printf("%s", flags.Usage().c_str());
-    return 0;
-  }
+  if (ParseOrPrintHelp(flags, args)) return 0;
   LATENT_CHECK(!flags.Get("run").empty(), "--run is required: the directory of a trained run");
   const int64_t n = flags.GetInt("n", 1, 100000);
   const int64_t cols = flags.GetInt("cols", 1, 1000);

@@ -61,11 +61,7 @@ int RunTrain(const Args& args) {
   const ModelInfo& info = FindModel(PeekFlag(args, "model", "vae"));
   Flags flags("train", TrainFlags());
   flags.Add(info.flags);
-  flags.Parse(args);
-  if (flags.help()) {
-    std::printf("%s", flags.Usage().c_str());
-    return 0;
-  }
+  if (ParseOrPrintHelp(flags, args)) return 0;
   TrainOptions options;
   options.epochs = static_cast<int>(flags.GetInt("epochs", 1, 1000000));
   options.batch_size = flags.GetInt("batch-size", 1, 1 << 20);

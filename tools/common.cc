@@ -11,6 +11,12 @@
 
 namespace latent {
 
+bool ParseOrPrintHelp(Flags& flags, const std::vector<std::string>& args) {
+  flags.Parse(args);
+  if (flags.help()) std::printf("%s", flags.Usage().c_str());
+  return flags.help();
+}
+
 std::vector<FlagSpec> DeviceFlags() {
   return {{"device", "auto", "auto (a GPU when one is present), cpu, cuda or cuda:N"},
           {"threads", "0", "CPU threads (0: OpenMP's default, all cores)"}};

