@@ -5,7 +5,8 @@
 // never read (it may hold garbage or NaN).
 //
 //   GemmRefCpu     plain triple loop: the specification every other GEMM is tested against
-//   GemmCpu        optimized f32 path (packing, cache blocking, SIMD micro-kernel, OpenMP)
+//   GemmCpu        optimized f32 path (packing, cache blocking, SIMD micro-kernel, OpenMP);
+//                  safe to call from several threads at once (packing buffers are per thread)
 //   GemmCuda       handwritten CUDA SGEMM (kernels/cuda/gemm.cu)
 //   GemmCublas     cuBLAS in plain FP32 mode, the baseline our CUDA GEMM is measured against
 #pragma once

@@ -329,8 +329,8 @@ void GemmCpu(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float 
           const int my_m = tid / th_n, my_n = tid % th_n;
           const int64_t m0 = panels_a * my_m / th_m, m1 = panels_a * (my_m + 1) / th_m;
           const int64_t n0 = panels_b * my_n / th_n, n1 = panels_b * (my_n + 1) / th_n;
-          // B panel outer, A panels inner: the B panel is reused from L1 across the A panels,
-          // which stream from L2.
+          // B panel outer, A panels inner: the thread's A panels stay in its L2 and are swept
+          // once per B panel; each B panel crosses from the packing thread's cache once.
           for (int64_t jr = n0; jr < n1; ++jr) {
             const int64_t nr = std::min<int64_t>(kNr, nc - jr * kNr);
             const float* bp = packed_b + jr * kc * kNr;
