@@ -113,7 +113,7 @@ class DenseVariant : public ::testing::Test {
 
 // 64 units and lr 1e-2 (282 steps) so that sigmoid codes leave the mean-image plateau in time,
 // and beta = 30 rather than the default 3 so that the KL wins within those steps (at beta = 3 the
-// mean activation gets to 0.085 only after 5 full epochs; docs/models.md).
+// mean activation is still 0.07 after 10 full epochs; docs/models.md).
 TEST_F(DenseVariant, SparseMeanActivationNearRhoAndBelowPlainAe) {
   std::unique_ptr<Model> sparse =
       Trained("sparse-ae", {"latent-dim=64", "rho=0.05", "beta=30"}, 3000, 3, 1e-2);
