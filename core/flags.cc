@@ -51,9 +51,17 @@ void Flags::Parse(const std::vector<std::string>& args) {
       name = name.substr(0, eq);
       Find(name);
     } else {
-      Find(name);
-      LATENT_CHECK(i + 1 < args.size(), "flag --", name, " expects a value");
-      value = args[++i];
+      const FlagSpec& spec = Find(name);
+      // A switch (a flag whose default is true or false) given alone means true: --binarize.
+      const bool is_switch = spec.default_value == "true" || spec.default_value == "false";
+      const bool value_follows = i + 1 < args.size() && args[i + 1].compare(0, 2, "--") != 0;
+      if (is_switch && !value_follows) {
+        value = "true";
+      } else {
+        LATENT_CHECK(value_follows, "flag --", name, " expects a value",
+                     i + 1 < args.size() ? "; found the flag " + args[i + 1] : std::string());
+        value = args[++i];
+      }
     }
     Set(name, value);
   }

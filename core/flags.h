@@ -19,7 +19,8 @@ class Flags {
   Flags(std::string command, std::vector<FlagSpec> specs);
   void Add(const std::vector<FlagSpec>& specs);
 
-  // Accepts "--name value" and "--name=value"; "--help"/"-h" sets help(). Throws latent::Error on
+  // Accepts "--name value" and "--name=value", and a switch (default "true" or "false") alone,
+  // "--name", for true; "--help"/"-h" sets help(). Throws latent::Error on
   // an unknown flag, a missing value or a positional argument.
   void Parse(const std::vector<std::string>& args);
   bool help() const { return help_; }

@@ -38,19 +38,35 @@ void SaveRun(const std::string& dir, Model& model, const Json& config) {
   WriteFileAtomic(dir + "/config.json", {text});
 }
 
+std::unique_ptr<Model> ModelFromConfig(const Json& config, ModelShape* shape) {
+  const ModelInfo& info = FindModel(config.At("model").AsString());
+  Flags flags("train", info.flags);
+  for (const auto& [name, value] : config.At("model_flags").AsObject())
+    flags.Set(name, value.AsString());
+  const Json& data = config.At("data");
+  *shape = {data.At("height").AsInt64(), data.At("width").AsInt64(),
+            static_cast<int>(data.At("num_classes").AsInt64())};
+  return info.create(flags, *shape);
+}
+
+TrainOptions TrainOptionsFromConfig(const Json& config) {
+  const Json& train = config.At("train");
+  TrainOptions options;
+  options.epochs = static_cast<int>(train.At("epochs").AsInt64());
+  options.batch_size = train.At("batch_size").AsInt64();
+  options.lr = train.At("lr").AsNumber();
+  options.seed = static_cast<uint64_t>(train.At("seed").AsInt64());
+  options.binarize = train.At("binarize").AsBool();
+  return options;
+}
+
 LoadedRun LoadRun(const std::string& dir, Device device) {
   const std::string config_path = dir + "/config.json";
   LoadedRun run;
   try {
     run.config = Json::Parse(ReadFileBytes(config_path));
-    const ModelInfo& info = FindModel(run.config.At("model").AsString());
-    Flags flags("train", info.flags);
-    for (const auto& [name, value] : run.config.At("model_flags").AsObject())
-      flags.Set(name, value.AsString());
-    const Json& data = run.config.At("data");
-    run.shape = {data.At("height").AsInt64(), data.At("width").AsInt64(),
-                 static_cast<int>(data.At("num_classes").AsInt64())};
-    run.model = info.create(flags, run.shape);
+    run.model = ModelFromConfig(run.config, &run.shape);
+    run.options = TrainOptionsFromConfig(run.config);
   } catch (const Error& e) {
     LATENT_FAIL(config_path, ": ", e.what());
   }

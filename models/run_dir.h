@@ -19,10 +19,16 @@ Json RunConfig(const ModelInfo& info, const Flags& flags, const ModelShape& shap
 // Writes DIR/model.safetensors and DIR/config.json, each atomically.
 void SaveRun(const std::string& dir, Model& model, const Json& config);
 
+// The model a config.json describes (not yet allocated), and the data shape it was built for.
+std::unique_ptr<Model> ModelFromConfig(const Json& config, ModelShape* shape);
+// The training options a config.json records (epochs, batch size, lr, seed, binarize).
+TrainOptions TrainOptionsFromConfig(const Json& config);
+
 struct LoadedRun {
   std::unique_ptr<Model> model;
   Json config;
   ModelShape shape;
+  TrainOptions options;  // as recorded; profiling and progress fields keep their defaults
 };
 // Rebuilds the model described by DIR/config.json on `device` and loads its parameters.
 LoadedRun LoadRun(const std::string& dir, Device device);

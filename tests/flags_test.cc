@@ -34,6 +34,23 @@ TEST(Flags, ParsesBothFormsAndKeepsDefaults) {
   EXPECT_FALSE(f.IsSet("device"));
 }
 
+TEST(Flags, ASwitchAloneMeansTrue) {
+  Flags last = TrainLike();
+  last.Parse({"--epochs", "3", "--binarize"});
+  EXPECT_TRUE(last.GetBool("binarize"));
+  Flags middle = TrainLike();
+  middle.Parse({"--binarize", "--epochs", "3"});
+  EXPECT_TRUE(middle.GetBool("binarize"));
+  EXPECT_EQ(middle.GetInt("epochs", 1, 100), 3);
+  Flags explicit_false = TrainLike();
+  explicit_false.Parse({"--binarize", "false"});
+  EXPECT_FALSE(explicit_false.GetBool("binarize"));
+  // Only switches may stand alone: --epochs still needs its value.
+  EXPECT_NE(ErrorOf([&] { TrainLike().Parse({"--epochs", "--binarize"}); })
+                .find("--epochs expects a value; found the flag --binarize"),
+            std::string::npos);
+}
+
 TEST(Flags, UnknownFlagIsNamedWithTheKnownOnes) {
   Flags f = TrainLike();
   const std::string msg = ErrorOf([&] { f.Parse({"--epoch", "3"}); });
