@@ -1,6 +1,7 @@
 // The convolutional autoencoder: the trunk of models/conv_net.h with one linear head to the code,
 //
 //   code = fc(ConvEncoder(x)),   logits = ConvDecoder(code),   loss = sum_pixels BCE(logits, x),
+//   reported sqerr = sum_pixels (x - sigmoid(logits))^2, comparable with deep-ae's
 //
 // the Bernoulli reconstruction loss of the dense ae. Convolutions share their weights across
 // positions, so this model reconstructs at least as well as a dense one with fewer parameters
@@ -8,6 +9,7 @@
 #include "core/nn.h"
 #include "core/ops.h"
 #include "models/conv_net.h"
+#include "models/reconstruction.h"
 #include "models/variants.h"
 
 namespace latent {
@@ -21,8 +23,9 @@ class ConvAe : public Model {
         decoder_(params_, shape, channels, code) {}
 
   LossOutput Loss(const Tensor& x, const Tensor&, const StepContext&) override {
-    Tensor recon = Sum(BceWithLogits(decoder_(Code(x)), x));
-    return {recon, {{"recon", recon}}};
+    const Tensor logits = decoder_(Code(x));
+    Tensor recon = Sum(BceWithLogits(logits, x));
+    return {recon, {{"recon", recon}, {"sqerr", SquaredError(logits, x)}}};
   }
   Tensor Encode(const Tensor& x, const Tensor&) override { return Code(x); }
   Tensor Decode(const Tensor& z, const Tensor&) override { return Sigmoid(decoder_(z)); }

@@ -1,0 +1,726 @@
+#include "core/plot.h"
+
+#include <stb_image_write.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <functional>
+#include <limits>
+
+#include "core/error.h"
+#include "core/file_util.h"
+#include "core/font.h"
+
+namespace latent {
+namespace {
+
+// stb_image_write takes int sizes; 2^15 a side is far beyond any figure and keeps every size
+// product below far from int overflow.
+constexpr int kMaxSide = 1 << 15;
+
+// Clips the segment (x0, y0)-(x1, y1) to the box [xmin, xmax] x [ymin, ymax] (Liang-Barsky);
+// returns false when no part of it is inside.
+bool ClipSegment(double& x0, double& y0, double& x1, double& y1, double xmin, double ymin,
+                 double xmax, double ymax) {
+  const double dx = x1 - x0;
+  const double dy = y1 - y0;
+  const double p[4] = {-dx, dx, -dy, dy};
+  const double q[4] = {x0 - xmin, xmax - x0, y0 - ymin, ymax - y0};
+  double t0 = 0.0;
+  double t1 = 1.0;
+  for (int i = 0; i < 4; ++i) {
+    if (p[i] == 0.0) {
+      if (q[i] < 0.0) return false;  // parallel to this edge and outside it
+      continue;
+    }
+    const double t = q[i] / p[i];
+    if (p[i] < 0.0) {
+      if (t > t1) return false;
+      t0 = std::max(t0, t);
+    } else {
+      if (t < t0) return false;
+      t1 = std::min(t1, t);
+    }
+  }
+  const double sx = x0;
+  const double sy = y0;
+  x0 = sx + t0 * dx;
+  y0 = sy + t0 * dy;
+  x1 = sx + t1 * dx;
+  y1 = sy + t1 * dy;
+  return true;
+}
+
+// Same conversion as the image grids: NaN fails the first test and draws black.
+uint8_t GrayByte(float v) {
+  if (!(v > 0.0f)) return 0;
+  if (v >= 1.0f) return 255;
+  return static_cast<uint8_t>(std::lround(v * 255.0f));
+}
+
+// stb's output callback: collects the encoded PNG in a std::string.
+void AppendToString(void* context, void* data, int size) {
+  static_cast<std::string*>(context)->append(static_cast<const char*>(data),
+                                             static_cast<size_t>(size));
+}
+
+}  // namespace
+
+Rgb PaletteColor(int i) {
+  // Chosen by eye for distinct hue and similar weight; gray and olive sit late because they
+  // are the two a reader is least likely to tell from the background or from green.
+  static constexpr Rgb kPalette[kPaletteSize] = {
+      {31, 110, 184},   // blue
+      {245, 130, 20},   // orange
+      {40, 158, 60},    // green
+      {212, 40, 46},    // red
+      {142, 96, 196},   // purple
+      {138, 82, 66},    // brown
+      {230, 110, 190},  // pink
+      {120, 120, 120},  // gray
+      {180, 182, 30},   // olive
+      {24, 186, 210},   // cyan
+  };
+  return kPalette[((i % kPaletteSize) + kPaletteSize) % kPaletteSize];
+}
+
+// --- Canvas --------------------------------------------------------------------------------------
+
+Canvas::Canvas(int width, int height, Rgb background) : width_(width), height_(height) {
+  LATENT_CHECK(width >= 1 && height >= 1 && width <= kMaxSide && height <= kMaxSide,
+               "canvas: expected a size between 1 x 1 and ", kMaxSide, " x ", kMaxSide,
+               " pixels, found ", width, " x ", height);
+  pixels_.resize(static_cast<size_t>(width) * height * 3);
+  for (size_t i = 0; i < pixels_.size(); i += 3) {
+    pixels_[i] = background.r;
+    pixels_[i + 1] = background.g;
+    pixels_[i + 2] = background.b;
+  }
+}
+
+Rgb Canvas::Pixel(int x, int y) const {
+  LATENT_CHECK(x >= 0 && y >= 0 && x < width_ && y < height_, "canvas: expected a pixel inside ",
+               width_, " x ", height_, ", found (", x, ", ", y, ")");
+  const size_t i = (static_cast<size_t>(y) * width_ + x) * 3;
+  return {pixels_[i], pixels_[i + 1], pixels_[i + 2]};
+}
+
+void Canvas::SetPixel(int x, int y, Rgb color) {
+  if (x < 0 || y < 0 || x >= width_ || y >= height_) return;
+  const size_t i = (static_cast<size_t>(y) * width_ + x) * 3;
+  pixels_[i] = color.r;
+  pixels_[i + 1] = color.g;
+  pixels_[i + 2] = color.b;
+}
+
+void Canvas::FillRect(int x, int y, int w, int h, Rgb color) {
+  if (w <= 0 || h <= 0) return;
+  // int64 so that a rectangle near INT_MAX cannot overflow its far edge.
+  const int64_t x0 = std::max<int64_t>(x, 0);
+  const int64_t y0 = std::max<int64_t>(y, 0);
+  const int64_t x1 = std::min<int64_t>(int64_t{x} + w, width_);
+  const int64_t y1 = std::min<int64_t>(int64_t{y} + h, height_);
+  for (int64_t py = y0; py < y1; ++py)
+    for (int64_t px = x0; px < x1; ++px)
+      SetPixel(static_cast<int>(px), static_cast<int>(py), color);
+}
+
+void Canvas::StrokeRect(int x, int y, int w, int h, Rgb color) {
+  if (w <= 0 || h <= 0) return;
+  FillRect(x, y, w, 1, color);
+  FillRect(x, y + h - 1, w, 1, color);
+  FillRect(x, y, 1, h, color);
+  FillRect(x + w - 1, y, 1, h, color);
+}
+
+template <typename Plot>
+void Canvas::WalkLine(int x0, int y0, int x1, int y1, int margin, Plot plot) const {
+  int64_t ax = x0, ay = y0, bx = x1, by = y1;
+  const int64_t lo_x = -margin, lo_y = -margin;
+  const int64_t hi_x = int64_t{width_} - 1 + margin, hi_y = int64_t{height_} - 1 + margin;
+  auto inside = [&](int64_t x, int64_t y) {
+    return x >= lo_x && x <= hi_x && y >= lo_y && y <= hi_y;
+  };
+  if (!inside(ax, ay) || !inside(bx, by)) {
+    // Only lines reaching outside are clipped, so lines within the image keep the exact
+    // Bresenham points of their integer ends.
+    double fx0 = x0, fy0 = y0, fx1 = x1, fy1 = y1;
+    if (!ClipSegment(fx0, fy0, fx1, fy1, lo_x, lo_y, hi_x, hi_y)) return;
+    ax = std::llround(fx0), ay = std::llround(fy0), bx = std::llround(fx1), by = std::llround(fy1);
+  }
+  const int64_t dx = std::llabs(bx - ax), dy = -std::llabs(by - ay);
+  const int64_t sx = ax < bx ? 1 : -1, sy = ay < by ? 1 : -1;
+  int64_t error = dx + dy;
+  for (int64_t i = 0;; ++i) {
+    plot(static_cast<int>(ax), static_cast<int>(ay), i);
+    if (ax == bx && ay == by) break;
+    const int64_t e2 = 2 * error;
+    if (e2 >= dy) error += dy, ax += sx;
+    if (e2 <= dx) error += dx, ay += sy;
+  }
+}
+
+void Canvas::Stamp(int x, int y, int thickness, Rgb color) {
+  if (thickness <= 1) return SetPixel(x, y, color);
+  FillRect(x - (thickness - 1) / 2, y - (thickness - 1) / 2, thickness, thickness, color);
+}
+
+void Canvas::Line(int x0, int y0, int x1, int y1, Rgb color, int thickness) {
+  WalkLine(x0, y0, x1, y1, thickness,
+           [&](int x, int y, int64_t) { Stamp(x, y, thickness, color); });
+}
+
+void Canvas::DashedLine(int x0, int y0, int x1, int y1, Rgb color, int dash, int gap,
+                        int thickness) {
+  LATENT_CHECK(dash >= 1 && gap >= 0, "dashed line: expected dash >= 1 and gap >= 0, found dash=",
+               dash, " gap=", gap);
+  WalkLine(x0, y0, x1, y1, thickness, [&](int x, int y, int64_t i) {
+    if (i % (dash + gap) < dash) Stamp(x, y, thickness, color);
+  });
+}
+
+void Canvas::Dot(int cx, int cy, int radius, Rgb color) {
+  if (radius < 0) return;
+  // r^2 + r rather than r^2: the disc of radius r + 1/2, which is round at small radii instead
+  // of a diamond with single-pixel tips.
+  const int64_t limit = int64_t{radius} * radius + radius;
+  const int64_t x_lo = std::max<int64_t>(int64_t{cx} - radius, 0);
+  const int64_t x_hi = std::min<int64_t>(int64_t{cx} + radius, width_ - 1);
+  const int64_t y_lo = std::max<int64_t>(int64_t{cy} - radius, 0);
+  const int64_t y_hi = std::min<int64_t>(int64_t{cy} + radius, height_ - 1);
+  for (int64_t y = y_lo; y <= y_hi; ++y) {
+    for (int64_t x = x_lo; x <= x_hi; ++x) {
+      if ((x - cx) * (x - cx) + (y - cy) * (y - cy) <= limit)
+        SetPixel(static_cast<int>(x), static_cast<int>(y), color);
+    }
+  }
+}
+
+int Canvas::TextWidth(const std::string& text, int scale) {
+  if (text.empty()) return 0;
+  // The last glyph needs no spacing column after it.
+  return (static_cast<int>(text.size()) * kGlyphAdvance - (kGlyphAdvance - kGlyphWidth)) * scale;
+}
+
+int Canvas::TextHeight(int scale) { return kGlyphHeight * scale; }
+
+void Canvas::Text(int x, int y, const std::string& text, Rgb color, int scale) {
+  for (size_t i = 0; i < text.size(); ++i) {
+    const uint8_t* rows = GlyphRows(text[i]);
+    const int left = x + static_cast<int>(i) * kGlyphAdvance * scale;
+    for (int row = 0; row < kGlyphHeight; ++row) {
+      for (int col = 0; col < kGlyphWidth; ++col) {
+        if (rows[row] & (1 << (kGlyphWidth - 1 - col)))
+          FillRect(left + col * scale, y + row * scale, scale, scale, color);
+      }
+    }
+  }
+}
+
+void Canvas::TextUp(int x, int y, const std::string& text, Rgb color, int scale) {
+  // A font pixel at (u, v) of the unturned text (u along the line, v down) lands at
+  // (x + v, y + width - 1 - u): the glyphs' tops face left and the first letter is at the bottom.
+  const int width = TextWidth(text, 1);
+  for (size_t i = 0; i < text.size(); ++i) {
+    const uint8_t* rows = GlyphRows(text[i]);
+    for (int row = 0; row < kGlyphHeight; ++row) {
+      for (int col = 0; col < kGlyphWidth; ++col) {
+        if (!(rows[row] & (1 << (kGlyphWidth - 1 - col)))) continue;
+        const int u = static_cast<int>(i) * kGlyphAdvance + col;
+        FillRect(x + row * scale, y + (width - 1 - u) * scale, scale, scale, color);
+      }
+    }
+  }
+}
+
+void Canvas::Blit(int x, int y, const float* gray, int w, int h, int scale) {
+  LATENT_CHECK(gray != nullptr && w >= 0 && h >= 0 && scale >= 1, "blit: expected pixel data, ",
+               "w, h >= 0 and scale >= 1, found ", gray == nullptr ? "null data" : "data", ", w=",
+               w, " h=", h, " scale=", scale);
+  for (int row = 0; row < h; ++row) {
+    for (int col = 0; col < w; ++col) {
+      const uint8_t v = GrayByte(gray[static_cast<size_t>(row) * w + col]);
+      FillRect(x + col * scale, y + row * scale, scale, scale, Rgb{v, v, v});
+    }
+  }
+}
+
+void Canvas::WritePng(const std::string& path) const {
+  std::string png;
+  const int ok = stbi_write_png_to_func(AppendToString, &png, width_, height_, /*comp=*/3,
+                                        pixels_.data(), /*stride_in_bytes=*/width_ * 3);
+  LATENT_CHECK(ok != 0, "cannot write plot '", path, "': stb_image_write could not encode the ",
+               width_, " x ", height_, " PNG");
+  WriteFileAtomic(path, {png});
+}
+
+// --- ticks ---------------------------------------------------------------------------------------
+
+std::vector<double> NiceTicks(double lo, double hi, int intervals) {
+  LATENT_CHECK(std::isfinite(lo) && std::isfinite(hi) && lo < hi && intervals >= 1,
+               "ticks: expected finite lo < hi and intervals >= 1, found lo=", lo, " hi=", hi,
+               " intervals=", intervals);
+  const double raw = (hi - lo) / intervals;
+  const double magnitude = std::pow(10.0, std::floor(std::log10(raw)));
+  const double normalized = raw / magnitude;
+  // The slack absorbs rounding: [0.1, 0.4] in 3 intervals asks for steps of
+  // 0.30000000000000004 / 3 = 0.10000000000000002, which must stay 0.1, not become 0.2; and
+  // 0.3 / 0.1 = 2.9999999999999996 must still count 0.3 as a tick.
+  constexpr double kSlack = 1e-9;
+  double multiple = 10.0;
+  for (double m : {1.0, 2.0, 5.0}) {
+    if (normalized <= m * (1.0 + kSlack)) {
+      multiple = m;
+      break;
+    }
+  }
+  const double step = multiple * magnitude;
+  const double first = std::ceil(lo / step - kSlack);
+  const double last = std::floor(hi / step + kSlack);
+  std::vector<double> ticks;
+  // k * step rather than a running sum, so errors do not accumulate along the axis.
+  for (double k = first; k <= last; k += 1.0) ticks.push_back(k == 0.0 ? 0.0 : k * step);
+  return ticks;
+}
+
+std::vector<double> LogTicks(double lo, double hi) {
+  LATENT_CHECK(std::isfinite(lo) && std::isfinite(hi) && 0.0 < lo && lo < hi,
+               "log ticks: expected finite 0 < lo < hi, found lo=", lo, " hi=", hi);
+  constexpr double kSlack = 1e-9;
+  const int first = static_cast<int>(std::floor(std::log10(lo)));
+  const int last = static_cast<int>(std::ceil(std::log10(hi)));
+  auto collect = [&](std::initializer_list<double> multiples, int every) {
+    std::vector<double> ticks;
+    for (int k = first; k <= last; ++k) {
+      if ((k - first) % every != 0) continue;
+      for (double m : multiples) {
+        const double v = m * std::pow(10.0, k);
+        if (v >= lo * (1 - kSlack) && v <= hi * (1 + kSlack)) ticks.push_back(v);
+      }
+    }
+    return ticks;
+  };
+  // Every decade up to 8 of them; beyond that every second or third one, to keep labels apart.
+  const int every = std::max(1, (last - first + 7) / 8);
+  std::vector<double> ticks = collect({1.0}, every);
+  if (ticks.size() < 2) ticks = collect({1.0, 2.0, 5.0}, 1);
+  if (ticks.size() < 2) ticks = NiceTicks(lo, hi, 4);
+  return ticks;
+}
+
+std::string FormatTick(double value, double step) {
+  char buffer[64];
+  if (!std::isfinite(value) || !(step > 0.0) || !std::isfinite(step)) {
+    std::snprintf(buffer, sizeof(buffer), "%g", value);
+    return buffer;
+  }
+  // A tick at k * step can come out as 1e-17 instead of 0; it must read "0", never "-0.0".
+  if (std::fabs(value) < step * 1e-6) value = 0.0;
+  // The slack keeps log10(1000) = 2.9999999999999996 from reading as 2.
+  const int step_exp = static_cast<int>(std::floor(std::log10(step) + 1e-9));
+  const double magnitude = std::max(std::fabs(value), step);
+  const int value_exp = static_cast<int>(std::floor(std::log10(magnitude) + 1e-9));
+  if (value_exp < 6 && step_exp > -5) {
+    std::snprintf(buffer, sizeof(buffer), "%.*f", std::max(0, -step_exp), value);
+    return buffer;
+  }
+  if (value == 0.0) return "0";
+  const int digits = std::clamp(value_exp - step_exp + 1, 1, 15);
+  std::snprintf(buffer, sizeof(buffer), "%.*e", digits - 1, value);
+  // "2.5e-05" -> "2.5e-5", "1.5e+07" -> "1.5e7": C's exponent padding only costs width.
+  std::string text = buffer;
+  const size_t e = text.find('e');
+  std::string mantissa = text.substr(0, e);
+  const int exponent = std::stoi(text.substr(e + 1));
+  return mantissa + "e" + std::to_string(exponent);
+}
+
+// --- charts --------------------------------------------------------------------------------------
+
+namespace {
+
+constexpr Rgb kInk{25, 25, 25};          // text and tick marks
+constexpr Rgb kFrame{70, 70, 70};        // the border of the plot area
+constexpr Rgb kGrid{228, 228, 228};      // grid lines at the ticks, faint so data stays on top
+constexpr Rgb kDiagonal{150, 150, 150};  // the ROC chance line
+constexpr Rgb kLegendBorder{170, 170, 170};
+constexpr int kTextScale = 2;   // image pixels per font pixel, for labels, ticks and legend
+constexpr int kTitleScale = 3;  // the same for the title
+
+// One axis: its range in plot coordinates (log10 of the value on a log axis) and its ticks.
+struct Axis {
+  double lo = 0.0;
+  double hi = 1.0;
+  bool log = false;
+  std::vector<double> ticks;  // values, not their logarithms
+
+  double Map(double v) const { return log ? std::log10(v) : v; }
+  bool Drawable(double v) const { return std::isfinite(v) && (!log || v > 0.0); }
+  // How far to widen a range of one value v: a tenth of it, a whole unit around 0, a decade
+  // on a log axis.
+  double Spread(double v) const { return log ? 1.0 : (v == 0.0 ? 1.0 : 0.1 * std::fabs(v)); }
+
+  void SetTicks(int intervals) {
+    ticks = log ? LogTicks(std::pow(10.0, lo), std::pow(10.0, hi)) : NiceTicks(lo, hi, intervals);
+  }
+  std::string Label(double v) const {
+    if (log) return FormatTick(v, std::pow(10.0, std::floor(std::log10(v) + 1e-9)));
+    return FormatTick(v, ticks.size() >= 2 ? ticks[1] - ticks[0] : hi - lo);
+  }
+};
+
+// The range of an axis: the drawable values plus a 4% margin (so no point sits on the frame),
+// with the caller's fixed ends taking precedence. `name` is "x" or "y", for messages.
+Axis MakeAxis(const std::vector<double>& values, std::optional<double> fixed_lo,
+              std::optional<double> fixed_hi, bool log, const char* name) {
+  Axis axis;
+  axis.log = log;
+  for (const auto& [end, bound] : {std::pair{"_min", fixed_lo}, std::pair{"_max", fixed_hi}}) {
+    LATENT_CHECK(!bound || axis.Drawable(*bound), "chart: expected a finite ", name, end,
+                 log ? " > 0 on a log axis" : "", ", found ", *bound);
+  }
+  double lo = std::numeric_limits<double>::infinity();
+  double hi = -lo;
+  for (double v : values) {
+    if (!axis.Drawable(v)) continue;
+    lo = std::min(lo, axis.Map(v));
+    hi = std::max(hi, axis.Map(v));
+  }
+  if (lo > hi) {  // nothing drawable: an empty unit range, so axes and legend still show
+    lo = 0.0;
+    hi = 1.0;
+  } else if (lo == hi) {  // one value: centre it rather than divide by a zero span
+    const double spread = axis.Spread(lo);
+    lo -= spread;
+    hi += spread;
+  } else {
+    const double margin = 0.04 * (hi - lo);
+    lo -= margin;
+    hi += margin;
+  }
+  if (fixed_lo) lo = axis.Map(*fixed_lo);
+  if (fixed_hi) hi = axis.Map(*fixed_hi);
+  LATENT_CHECK(!(fixed_lo && fixed_hi) || lo < hi, "chart: expected ", name, "_min < ", name,
+               "_max, found ", name, "_min=", fixed_lo.value_or(0), " and ", name,
+               "_max=", fixed_hi.value_or(0));
+  // One fixed end beyond all the data: the free end moves to the other side of it.
+  if (lo >= hi && fixed_lo) hi = lo + axis.Spread(lo);
+  if (lo >= hi && fixed_hi) lo = hi - axis.Spread(hi);
+  axis.lo = lo;
+  axis.hi = hi;
+  return axis;
+}
+
+// Where data lands in the image: the plot area (border pixels included) and the axes.
+struct Frame {
+  int left, top, right, bottom;
+  Axis x, y;
+
+  double Px(double v) const { return left + (x.Map(v) - x.lo) / (x.hi - x.lo) * (right - left); }
+  double Py(double v) const { return bottom - (y.Map(v) - y.lo) / (y.hi - y.lo) * (bottom - top); }
+  bool Inside(double px, double py) const {
+    return px >= left && px <= right && py >= top && py <= bottom;
+  }
+};
+
+struct LegendEntry {
+  std::string name;
+  Rgb color;
+  bool line;  // a line sample (line charts) or a dot (scatters)
+};
+
+// Everything a chart needs except the layout, which Render works out.
+struct Chart {
+  std::string title, x_label, y_label;
+  Axis x, y;
+  std::vector<LegendEntry> legend;
+  ChartOptions options;
+  std::function<void(Canvas&, const Frame&)> draw_data;
+};
+
+int Round(double v) { return static_cast<int>(std::lround(v)); }
+
+// Pixels in the rectangle that the data (or the diagonal) has drawn on.
+int64_t InkIn(const Canvas& canvas, int x, int y, int w, int h) {
+  int64_t ink = 0;
+  for (int py = std::max(y, 0); py < std::min(y + h, canvas.height()); ++py) {
+    for (int px = std::max(x, 0); px < std::min(x + w, canvas.width()); ++px) {
+      const Rgb c = canvas.Pixel(px, py);
+      if (c != kWhite && c != kGrid) ++ink;
+    }
+  }
+  return ink;
+}
+
+// Lays the chart out and draws it. The legend first tries the corners of the plot area; when
+// all of them have data under them, the chart is laid out again with the legend to the right.
+Canvas Render(const Chart& chart) {
+  const ChartOptions& o = chart.options;
+  // u: the unit of spacing; everything grows with the image, so a 1280 x 960 chart reads like a
+  // 640 x 480 one. Text is drawn at twice the font's pixels: a 14-pixel digit reads at a glance
+  // at 640 x 480 where the bare 7 pixels need a squint.
+  const int u = std::max(1, std::min(o.width / 640, o.height / 480));
+  const int ts = kTextScale * u;
+  const int pad = 10 * u;
+  const int tick = 5 * u;                   // tick mark length
+  const int gap = 4 * u;                    // between a tick mark and its label
+  const int cap = (kGlyphHeight - 2) * ts;  // height of digits and capitals (no descenders)
+  const int line_h = Canvas::TextHeight(ts);
+  int title_scale = kTitleScale * u;
+  // A long title at the large size would crowd the top edge to edge; it drops to the label size.
+  if (Canvas::TextWidth(chart.title, title_scale) > o.width * 3 / 4) title_scale = ts;
+
+  // Legend box size.
+  const int inner = 6 * u;  // the legend's padding
+  const int swatch = 24 * u;
+  const int row_h = line_h + 3 * u;
+  int name_w = 0;
+  for (const LegendEntry& e : chart.legend)
+    name_w = std::max(name_w, Canvas::TextWidth(e.name, ts));
+  const int legend_w = inner + swatch + inner + name_w + inner;
+  const int legend_h = 2 * inner + static_cast<int>(chart.legend.size()) * row_h - 3 * u;
+
+  for (bool outside : {false, true}) {
+    Frame f{0, 0, 0, 0, chart.x, chart.y};
+    f.top = pad + Canvas::TextHeight(title_scale) + 8 * u;
+    f.bottom = o.height - 1 - (pad + line_h + 6 * u + line_h + gap + tick);
+    // Labels at least three text lines apart.
+    f.y.SetTicks(std::max(2, (f.bottom - f.top) / (3 * line_h)));
+    int y_label_w = 0;
+    for (double v : f.y.ticks) y_label_w = std::max(y_label_w, Canvas::TextWidth(f.y.Label(v), ts));
+    f.left = pad + line_h + 12 * u + y_label_w + gap + tick;
+    f.right = o.width - 1 - pad - (outside ? legend_w + 10 * u : 0);
+    LATENT_CHECK(f.right - f.left >= 40 && f.bottom - f.top >= 40, "chart: expected room for a ",
+                 "plot area in ", o.width, " x ", o.height, " pixels, found ", f.right - f.left,
+                 " x ", f.bottom - f.top, " left by the labels and legend");
+    // As many x ticks as fit with their labels two characters apart; then, if the last label
+    // would run off the image, the plot's right edge moves in for it and the ticks are redone.
+    for (int pass = 0; pass < 3; ++pass) {
+      int widest = 0;
+      for (int intervals = std::max(2, (f.right - f.left) / (40 * u));; --intervals) {
+        f.x.SetTicks(intervals);
+        widest = 0;
+        for (double v : f.x.ticks) widest = std::max(widest, Canvas::TextWidth(f.x.Label(v), ts));
+        double closest = std::numeric_limits<double>::infinity();
+        for (size_t i = 1; i < f.x.ticks.size(); ++i)
+          closest = std::min(closest, f.Px(f.x.ticks[i]) - f.Px(f.x.ticks[i - 1]));
+        if (closest >= widest + 2 * kGlyphAdvance * ts || intervals <= 2) break;
+      }
+      if (f.x.ticks.empty()) break;
+      const int last_w = Canvas::TextWidth(f.x.Label(f.x.ticks.back()), ts);
+      const int overflow = Round(f.Px(f.x.ticks.back())) + last_w / 2 - (o.width - 1 - pad);
+      if (overflow <= 0 || f.right - overflow - f.left < 40) break;
+      f.right -= overflow;
+    }
+
+    Canvas canvas(o.width, o.height);
+    for (double v : f.x.ticks) canvas.Line(Round(f.Px(v)), f.top, Round(f.Px(v)), f.bottom, kGrid);
+    for (double v : f.y.ticks) canvas.Line(f.left, Round(f.Py(v)), f.right, Round(f.Py(v)), kGrid);
+    if (o.diagonal) {  // y = x over the part of the plot where both axes cover it
+      const double a = std::max(f.x.lo, f.y.lo), b = std::min(f.x.hi, f.y.hi);
+      if (a < b) {
+        canvas.DashedLine(Round(f.Px(a)), Round(f.Py(a)), Round(f.Px(b)), Round(f.Py(b)),
+                          kDiagonal, 6 * u, 4 * u, u);
+      }
+    }
+    chart.draw_data(canvas, f);
+
+    int legend_x = f.right + 10 * u;
+    int legend_y = f.top;
+    if (!chart.legend.empty() && !outside) {
+      const int inset = 8 * u;
+      const int corners[4][2] = {{f.right - inset - legend_w, f.top + inset},
+                                 {f.left + inset, f.top + inset},
+                                 {f.right - inset - legend_w, f.bottom - inset - legend_h},
+                                 {f.left + inset, f.bottom - inset - legend_h}};
+      bool placed = false;
+      for (const auto& corner : corners) {
+        const bool fits = corner[0] > f.left && corner[1] > f.top &&
+                          corner[0] + legend_w < f.right && corner[1] + legend_h < f.bottom;
+        if (fits && InkIn(canvas, corner[0], corner[1], legend_w, legend_h) == 0) {
+          legend_x = corner[0];
+          legend_y = corner[1];
+          placed = true;
+          break;
+        }
+      }
+      if (!placed) continue;
+    }
+
+    canvas.StrokeRect(f.left, f.top, f.right - f.left + 1, f.bottom - f.top + 1, kFrame);
+    for (double v : f.x.ticks) {
+      const int px = Round(f.Px(v));
+      canvas.Line(px, f.bottom + 1, px, f.bottom + tick, kFrame, u);
+      const std::string label = f.x.Label(v);
+      const int w = Canvas::TextWidth(label, ts);
+      canvas.Text(std::clamp(px - w / 2, 0, o.width - w), f.bottom + tick + gap, label, kInk, ts);
+    }
+    for (double v : f.y.ticks) {
+      const int py = Round(f.Py(v));
+      canvas.Line(f.left - tick, py, f.left - 1, py, kFrame, u);
+      const std::string label = f.y.Label(v);
+      canvas.Text(f.left - tick - gap - Canvas::TextWidth(label, ts), py - cap / 2, label, kInk,
+                  ts);
+    }
+    const int plot_w = f.right - f.left + 1;
+    const int plot_h = f.bottom - f.top + 1;
+    const int title_w = Canvas::TextWidth(chart.title, title_scale) + u;
+    // Centred over the plot area, but kept inside the margins when it is wider than that.
+    int title_x = std::min(f.left + (plot_w - title_w) / 2, o.width - pad - title_w);
+    title_x = std::max(title_x, std::min(pad, std::max(0, o.width - title_w)));
+    // Drawn twice, a pixel apart: bold, so the title stands out from labels of the same size.
+    canvas.Text(title_x, pad, chart.title, kInk, title_scale);
+    canvas.Text(title_x + u, pad, chart.title, kInk, title_scale);
+    const int x_label_w = Canvas::TextWidth(chart.x_label, ts);
+    canvas.Text(f.left + (plot_w - x_label_w) / 2, o.height - pad - line_h, chart.x_label, kInk,
+                ts);
+    const int y_label_len = Canvas::TextWidth(chart.y_label, ts);
+    canvas.TextUp(pad, std::max(0, f.top + (plot_h - y_label_len) / 2), chart.y_label, kInk, ts);
+
+    if (!chart.legend.empty()) {
+      canvas.FillRect(legend_x, legend_y, legend_w, legend_h, kWhite);
+      canvas.StrokeRect(legend_x, legend_y, legend_w, legend_h, kLegendBorder);
+      for (size_t i = 0; i < chart.legend.size(); ++i) {
+        const LegendEntry& e = chart.legend[i];
+        const int row_top = legend_y + inner + static_cast<int>(i) * row_h;
+        const int mid = row_top + cap / 2;
+        const int sx = legend_x + inner;
+        if (e.line) {
+          canvas.Line(sx, mid, sx + swatch - 1, mid, e.color, o.line_width);
+        } else {
+          canvas.Dot(sx + swatch / 2, mid, std::max(o.point_radius + 1, 4 * u), e.color);
+        }
+        canvas.Text(sx + swatch + inner, row_top, e.name, kInk, ts);
+      }
+    }
+    return canvas;
+  }
+  LATENT_FAIL("chart: the legend found no place");  // unreachable: the second pass always returns
+}
+
+void CheckOptions(const ChartOptions& o) {
+  LATENT_CHECK(o.width >= 240 && o.height >= 180 && o.width <= 8192 && o.height <= 8192,
+               "chart: expected a size between 240 x 180 and 8192 x 8192 pixels, found ",
+               o.width, " x ", o.height);
+  LATENT_CHECK(o.line_width >= 1 && o.line_width <= 32, "chart: expected line_width in [1, 32], ",
+               "found ", o.line_width);
+  LATENT_CHECK(o.point_radius >= 0 && o.point_radius <= 32, "chart: expected point_radius in ",
+               "[0, 32], found ", o.point_radius);
+  LATENT_CHECK(!(o.diagonal && o.log_y), "chart: the y = x diagonal needs a linear y axis, found ",
+               "log_y together with diagonal");
+}
+
+// Runs `draw` and, when it throws, says which file was being written.
+template <typename Draw>
+void WriteChart(const std::string& path, Draw draw) {
+  Canvas canvas(1, 1);
+  try {
+    canvas = draw();
+  } catch (const Error& e) {
+    LATENT_FAIL("cannot write '", path, "': ", e.what());
+  }
+  canvas.WritePng(path);
+}
+
+}  // namespace
+
+Canvas DrawLineChart(const std::string& title, const std::string& x_label,
+                     const std::string& y_label, const std::vector<Series>& series,
+                     const ChartOptions& options) {
+  CheckOptions(options);
+  LATENT_CHECK(!series.empty(), "line chart: expected at least one series, found none");
+  std::vector<double> xs, ys;
+  Chart chart{title, x_label, y_label, {}, {}, {}, options, nullptr};
+  for (const Series& s : series) {
+    LATENT_CHECK(s.x.size() == s.y.size(), "line chart: series '", s.name, "': expected as many ",
+                 "x values as y values, found ", s.x.size(), " x and ", s.y.size(), " y values");
+    LATENT_CHECK(!s.x.empty(), "line chart: series '", s.name, "': expected at least one point, ",
+                 "found none");
+    xs.insert(xs.end(), s.x.begin(), s.x.end());
+    ys.insert(ys.end(), s.y.begin(), s.y.end());
+    chart.legend.push_back({s.name, s.color, /*line=*/true});
+  }
+  // A point counts for the ranges only when both its coordinates can be drawn.
+  const Axis probe_y{0.0, 1.0, options.log_y, {}};
+  for (size_t i = 0; i < xs.size(); ++i) {
+    if (!std::isfinite(xs[i]) || !probe_y.Drawable(ys[i])) xs[i] = ys[i] = NAN;
+  }
+  chart.x = MakeAxis(xs, options.x_min, options.x_max, /*log=*/false, "x");
+  chart.y = MakeAxis(ys, options.y_min, options.y_max, options.log_y, "y");
+  chart.draw_data = [&series, &options](Canvas& canvas, const Frame& f) {
+    for (const Series& s : series) {
+      const size_t n = s.x.size();
+      auto ok = [&](size_t i) { return f.x.Drawable(s.x[i]) && f.y.Drawable(s.y[i]); };
+      for (size_t i = 0; i < n; ++i) {
+        if (!ok(i)) continue;
+        const bool prev = i > 0 && ok(i - 1);
+        const bool next = i + 1 < n && ok(i + 1);
+        if (next) {
+          double x0 = f.Px(s.x[i]), y0 = f.Py(s.y[i]), x1 = f.Px(s.x[i + 1]), y1 = f.Py(s.y[i + 1]);
+          if (ClipSegment(x0, y0, x1, y1, f.left, f.top, f.right, f.bottom))
+            canvas.Line(Round(x0), Round(y0), Round(x1), Round(y1), s.color, options.line_width);
+        }
+        const double px = f.Px(s.x[i]), py = f.Py(s.y[i]);
+        if ((options.markers || (!prev && !next)) && f.Inside(px, py))
+          canvas.Dot(Round(px), Round(py), std::max(options.point_radius, options.line_width + 1),
+                     s.color);
+      }
+    }
+  };
+  return Render(chart);
+}
+
+void WriteLineChart(const std::string& path, const std::string& title, const std::string& x_label,
+                    const std::string& y_label, const std::vector<Series>& series,
+                    const ChartOptions& options) {
+  WriteChart(path, [&] { return DrawLineChart(title, x_label, y_label, series, options); });
+}
+
+Canvas DrawScatter(const std::string& title, const std::string& x_label,
+                   const std::string& y_label, const std::vector<double>& x,
+                   const std::vector<double>& y, const std::vector<int>& category,
+                   const std::vector<std::string>& category_names, const ChartOptions& options) {
+  CheckOptions(options);
+  LATENT_CHECK(x.size() == y.size() && x.size() == category.size(), "scatter: expected as many ",
+               "x values, y values and categories, found ", x.size(), ", ", y.size(), " and ",
+               category.size());
+  LATENT_CHECK(!x.empty(), "scatter: expected at least one point, found none");
+  const int64_t n_names = static_cast<int64_t>(category_names.size());
+  LATENT_CHECK(n_names >= 1 && n_names <= kPaletteSize, "scatter: expected between 1 and ",
+               kPaletteSize, " category names (one colour each), found ", n_names);
+  for (size_t i = 0; i < category.size(); ++i) {
+    LATENT_CHECK(category[i] >= 0 && category[i] < n_names, "scatter: point ", i, ": expected a ",
+                 "category in [0, ", n_names, "), found ", category[i]);
+  }
+  std::vector<double> xs = x, ys = y;
+  for (size_t i = 0; i < xs.size(); ++i) {
+    if (!std::isfinite(xs[i]) || !std::isfinite(ys[i]) || (options.log_y && !(ys[i] > 0.0)))
+      xs[i] = ys[i] = NAN;
+  }
+  Chart chart{title, x_label, y_label, {}, {}, {}, options, nullptr};
+  chart.x = MakeAxis(xs, options.x_min, options.x_max, /*log=*/false, "x");
+  chart.y = MakeAxis(ys, options.y_min, options.y_max, options.log_y, "y");
+  for (int64_t c = 0; c < n_names; ++c)
+    chart.legend.push_back({category_names[c], PaletteColor(static_cast<int>(c)), /*line=*/false});
+  chart.draw_data = [&](Canvas& canvas, const Frame& f) {
+    for (size_t i = 0; i < x.size(); ++i) {
+      if (!f.x.Drawable(x[i]) || !f.y.Drawable(y[i])) continue;
+      const double px = f.Px(x[i]), py = f.Py(y[i]);
+      if (f.Inside(px, py))
+        canvas.Dot(Round(px), Round(py), options.point_radius, PaletteColor(category[i]));
+    }
+  };
+  return Render(chart);
+}
+
+void WriteScatter(const std::string& path, const std::string& title, const std::string& x_label,
+                  const std::string& y_label, const std::vector<double>& x,
+                  const std::vector<double>& y, const std::vector<int>& category,
+                  const std::vector<std::string>& category_names, const ChartOptions& options) {
+  WriteChart(path, [&] {
+    return DrawScatter(title, x_label, y_label, x, y, category, category_names, options);
+  });
+}
+
+}  // namespace latent

@@ -1,0 +1,519 @@
+#include "core/plot.h"
+
+#include <gtest/gtest.h>
+#include <stb_image.h>
+
+#include <climits>
+#include <cmath>
+#include <filesystem>
+#include <set>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "core/error.h"
+#include "core/font.h"
+#include "tests/test_util.h"
+
+namespace latent {
+namespace {
+
+using latent::testing::ExpectErrorContaining;
+
+constexpr Rgb kBackground{250, 250, 250};
+constexpr Rgb kRed{200, 20, 20};
+
+// The pixels of `canvas` that differ from `background`, as (x, y) pairs.
+std::vector<std::pair<int, int>> Inked(const Canvas& canvas, Rgb background) {
+  std::vector<std::pair<int, int>> points;
+  for (int y = 0; y < canvas.height(); ++y)
+    for (int x = 0; x < canvas.width(); ++x)
+      if (canvas.Pixel(x, y) != background) points.emplace_back(x, y);
+  return points;
+}
+
+int64_t CountColor(const Canvas& canvas, Rgb color) {
+  int64_t n = 0;
+  for (int y = 0; y < canvas.height(); ++y)
+    for (int x = 0; x < canvas.width(); ++x) n += canvas.Pixel(x, y) == color;
+  return n;
+}
+
+// The smallest box holding every pixel of `color`: {x0, y0, x1, y1}, inclusive; x0 = -1 if none.
+std::tuple<int, int, int, int> BoundsOf(const Canvas& canvas, Rgb color) {
+  int x0 = INT_MAX, y0 = INT_MAX, x1 = -1, y1 = -1;
+  for (int y = 0; y < canvas.height(); ++y) {
+    for (int x = 0; x < canvas.width(); ++x) {
+      if (canvas.Pixel(x, y) != color) continue;
+      x0 = std::min(x0, x), y0 = std::min(y0, y), x1 = std::max(x1, x), y1 = std::max(y1, y);
+    }
+  }
+  if (x1 < 0) return {-1, -1, -1, -1};
+  return {x0, y0, x1, y1};
+}
+
+// --- font --------------------------------------------------------------------------------------
+
+TEST(PlotFont, EveryPrintableGlyphHasInkWithinFiveColumnsAndAllAreDistinct) {
+  std::set<std::vector<uint8_t>> seen;
+  for (int c = 32; c <= 126; ++c) {
+    const uint8_t* rows = GlyphRows(static_cast<char>(c));
+    std::vector<uint8_t> glyph(rows, rows + kGlyphHeight);
+    int ink = 0;
+    for (uint8_t row : glyph) {
+      EXPECT_LT(row, 1 << kGlyphWidth) << "glyph '" << static_cast<char>(c) << "' is too wide";
+      ink += row != 0;
+    }
+    EXPECT_EQ(ink > 0, c != ' ') << "glyph '" << static_cast<char>(c) << "'";
+    EXPECT_TRUE(seen.insert(glyph).second) << "glyph '" << static_cast<char>(c)
+                                           << "' repeats an earlier one";
+  }
+  // Bytes outside printable ASCII show as '?'.
+  EXPECT_EQ(GlyphRows('\n'), GlyphRows('?'));
+  EXPECT_EQ(GlyphRows(static_cast<char>(200)), GlyphRows('?'));
+}
+
+// --- canvas --------------------------------------------------------------------------------------
+
+TEST(PlotCanvas, TextFillsExactlyItsTextWidthBox) {
+  // 'H' inks the left and right columns of its cell, 'g' and 'p' the bottom descender row.
+  const std::string text = "Hg 0.5e-3, pH";
+  for (int scale : {1, 3}) {
+    Canvas canvas(260, 60, kBackground);
+    const int x = 7, y = 5;
+    canvas.Text(x, y, text, kRed, scale);
+    const int w = Canvas::TextWidth(text, scale);
+    const int h = Canvas::TextHeight(scale);
+    EXPECT_EQ(w, (13 * 6 - 1) * scale);
+    EXPECT_EQ(h, 9 * scale);
+    const auto inked = Inked(canvas, kBackground);
+    ASSERT_FALSE(inked.empty());
+    int x0 = INT_MAX, y0 = INT_MAX, x1 = -1, y1 = -1;
+    for (auto [px, py] : inked) {
+      EXPECT_EQ(canvas.Pixel(px, py), kRed);
+      x0 = std::min(x0, px), y0 = std::min(y0, py), x1 = std::max(x1, px), y1 = std::max(y1, py);
+    }
+    // Nothing outside the box, and the box is tight: ink touches all four of its edges.
+    EXPECT_EQ(x0, x) << "scale " << scale;
+    EXPECT_EQ(y0, y) << "scale " << scale;
+    EXPECT_EQ(x1, x + w - 1) << "scale " << scale;
+    EXPECT_EQ(y1, y + h - 1) << "scale " << scale;
+  }
+  EXPECT_EQ(Canvas::TextWidth(""), 0);
+}
+
+TEST(PlotCanvas, TurnedTextFillsTheTurnedBoxAndReadsBottomToTop) {
+  Canvas canvas(40, 120, kBackground);
+  const std::string text = "Hg pH";
+  canvas.TextUp(3, 4, text, kRed, 2);
+  const int w = Canvas::TextHeight(2);      // across the turned text
+  const int h = Canvas::TextWidth(text, 2);  // along it
+  int x0 = INT_MAX, y0 = INT_MAX, x1 = -1, y1 = -1;
+  for (auto [px, py] : Inked(canvas, kBackground))
+    x0 = std::min(x0, px), y0 = std::min(y0, py), x1 = std::max(x1, px), y1 = std::max(y1, py);
+  EXPECT_EQ(x0, 3);
+  EXPECT_EQ(y0, 4);
+  EXPECT_EQ(x1, 3 + w - 1);
+  EXPECT_EQ(y1, 4 + h - 1);
+  // The first 'H' is at the bottom: its left stem, turned, is the bottom row of the box, inked
+  // across the 7 rows of a capital; the top row holds the last 'H''s right stem, also 7 high.
+  for (int v = 0; v < 7 * 2; ++v) {
+    EXPECT_EQ(canvas.Pixel(3 + v, 4 + h - 1), kRed) << v;
+    EXPECT_EQ(canvas.Pixel(3 + v, 4), kRed) << v;
+  }
+}
+
+TEST(PlotCanvas, HorizontalLineSetsExactlyItsPixels) {
+  Canvas canvas(20, 10, kBackground);
+  canvas.Line(2, 3, 12, 3, kRed);
+  std::vector<std::pair<int, int>> expected;
+  for (int x = 2; x <= 12; ++x) expected.emplace_back(x, 3);
+  EXPECT_EQ(Inked(canvas, kBackground), expected);
+
+  // Thickness 3 covers rows 2..4 and, being a stamped square, one column beyond each end.
+  Canvas thick(20, 10, kBackground);
+  thick.Line(12, 3, 2, 3, kRed, 3);
+  expected.clear();
+  for (int y = 2; y <= 4; ++y)
+    for (int x = 1; x <= 13; ++x) expected.emplace_back(x, y);
+  EXPECT_EQ(Inked(thick, kBackground), expected);
+}
+
+TEST(PlotCanvas, SlantedLinesSetBothEndsAndOnePixelPerStep) {
+  // Shallow: one pixel in every column from 1 to 15, none elsewhere; steep: one per row.
+  Canvas shallow(20, 10, kBackground);
+  shallow.Line(1, 2, 15, 7, kRed);
+  EXPECT_EQ(shallow.Pixel(1, 2), kRed);
+  EXPECT_EQ(shallow.Pixel(15, 7), kRed);
+  const auto a = Inked(shallow, kBackground);
+  EXPECT_EQ(a.size(), 15u);
+  std::set<int> columns;
+  for (auto [x, y] : a) columns.insert(x);
+  EXPECT_EQ(columns.size(), 15u);
+
+  Canvas steep(20, 20, kBackground);
+  steep.Line(9, 18, 3, 1, kRed);
+  EXPECT_EQ(steep.Pixel(9, 18), kRed);
+  EXPECT_EQ(steep.Pixel(3, 1), kRed);
+  const auto b = Inked(steep, kBackground);
+  EXPECT_EQ(b.size(), 18u);
+  std::set<int> rows;
+  for (auto [x, y] : b) rows.insert(y);
+  EXPECT_EQ(rows.size(), 18u);
+}
+
+TEST(PlotCanvas, DrawingAtAndBeyondTheEdgesIsClipped) {
+  Canvas canvas(20, 10, kBackground);
+  // A line from a billion pixels left to a billion right: exactly row 5, at once.
+  canvas.Line(-1000000000, 5, 1000000000, 5, kRed);
+  std::vector<std::pair<int, int>> expected;
+  for (int x = 0; x < 20; ++x) expected.emplace_back(x, 5);
+  EXPECT_EQ(Inked(canvas, kBackground), expected);
+
+  Canvas edges(20, 10, kBackground);
+  edges.Line(INT_MIN, INT_MIN, INT_MAX, INT_MIN, kRed, 5);  // far above: nothing
+  edges.Line(-50, 30, 70, 30, kRed);                          // below: nothing
+  edges.SetPixel(20, 0, kRed);
+  edges.SetPixel(-1, 3, kRed);
+  edges.Dot(INT_MAX, INT_MAX, 3, kRed);
+  edges.Text(-1000, -1000, "far away", kRed, 4);
+  edges.FillRect(INT_MAX - 1, 0, INT_MAX, 5, kRed);
+  EXPECT_TRUE(Inked(edges, kBackground).empty());
+
+  // Shapes straddling a corner keep exactly their inside part.
+  Canvas corner(20, 10, kBackground);
+  corner.FillRect(-5, -5, 10, 10, kRed);
+  expected.clear();
+  for (int y = 0; y < 5; ++y)
+    for (int x = 0; x < 5; ++x) expected.emplace_back(x, y);
+  EXPECT_EQ(Inked(corner, kBackground), expected);
+
+  Canvas diagonal(20, 10, kBackground);
+  diagonal.Line(5, 5, INT_MAX, INT_MAX, kRed);  // through the corner (9, 9) and beyond
+  EXPECT_EQ(diagonal.Pixel(5, 5), kRed);
+  EXPECT_EQ(diagonal.Pixel(9, 9), kRed);
+  EXPECT_EQ(Inked(diagonal, kBackground).size(), 5u);
+}
+
+TEST(PlotCanvas, DotIsTheDiscOfRadiusPlusAHalf) {
+  Canvas canvas(11, 11, kBackground);
+  canvas.Dot(5, 5, 2, kRed);
+  // Offsets with dx^2 + dy^2 <= 2^2 + 2: the 5 x 5 square without its four corners.
+  EXPECT_EQ(Inked(canvas, kBackground).size(), 21u);
+  EXPECT_EQ(canvas.Pixel(7, 6), kRed);
+  EXPECT_EQ(canvas.Pixel(7, 7), kBackground);
+
+  Canvas cut(11, 11, kBackground);
+  cut.Dot(0, 0, 2, kRed);  // a quarter of it: (dx, dy) in [0, 2]^2 minus (2, 2)
+  EXPECT_EQ(Inked(cut, kBackground).size(), 8u);
+}
+
+TEST(PlotCanvas, BlitScalesGrayPixelsAndClips) {
+  Canvas canvas(6, 6, kRed);
+  const float gray[4] = {0.0f, 1.0f, 0.5f, std::nanf("")};  // (2, 2)
+  canvas.Blit(1, 1, gray, 2, 2, 2);
+  EXPECT_EQ(canvas.Pixel(1, 1), (Rgb{0, 0, 0}));
+  EXPECT_EQ(canvas.Pixel(2, 2), (Rgb{0, 0, 0}));
+  EXPECT_EQ(canvas.Pixel(3, 1), (Rgb{255, 255, 255}));
+  EXPECT_EQ(canvas.Pixel(4, 2), (Rgb{255, 255, 255}));
+  EXPECT_EQ(canvas.Pixel(1, 3), (Rgb{128, 128, 128}));  // round(0.5 * 255)
+  EXPECT_EQ(canvas.Pixel(4, 4), (Rgb{0, 0, 0}));        // NaN draws black
+  EXPECT_EQ(canvas.Pixel(0, 0), kRed);
+  EXPECT_EQ(canvas.Pixel(5, 5), kRed);
+  canvas.Blit(5, 5, gray, 2, 2, 3);  // mostly outside: only (5, 5) of the first block lands
+  EXPECT_EQ(canvas.Pixel(5, 5), (Rgb{0, 0, 0}));
+  ExpectErrorContaining([&] { canvas.Blit(0, 0, nullptr, 2, 2); }, {"null data"});
+}
+
+TEST(PlotCanvas, WritePngRoundTripsAndNamesTheFileOnFailure) {
+  latent::testing::ScratchDir scratch("plot_canvas");
+  Canvas canvas(7, 3, kBackground);
+  canvas.SetPixel(6, 2, kRed);
+  const std::string path = scratch.Path("c.png");
+  canvas.WritePng(path);
+  int w = 0, h = 0, channels = 0;
+  unsigned char* data = stbi_load(path.c_str(), &w, &h, &channels, 0);
+  ASSERT_NE(data, nullptr) << stbi_failure_reason();
+  EXPECT_EQ(w, 7);
+  EXPECT_EQ(h, 3);
+  EXPECT_EQ(channels, 3);
+  EXPECT_EQ(std::vector<int>(data + (2 * 7 + 6) * 3, data + (2 * 7 + 6) * 3 + 3),
+            (std::vector<int>{200, 20, 20}));
+  EXPECT_EQ(std::vector<int>(data, data + 3), (std::vector<int>{250, 250, 250}));
+  stbi_image_free(data);
+  const std::string bad = scratch.Path("no/such/dir/c.png");
+  ExpectErrorContaining([&] { canvas.WritePng(bad); }, {bad});
+  ExpectErrorContaining([] { Canvas(0, 5); }, {"found 0 x 5"});
+}
+
+// --- ticks ---------------------------------------------------------------------------------------
+
+void ExpectTicks(const std::vector<double>& got, const std::vector<double>& want) {
+  ASSERT_EQ(got.size(), want.size());
+  for (size_t i = 0; i < got.size(); ++i)
+    EXPECT_NEAR(got[i], want[i], 1e-9 * std::max(1.0, std::fabs(want[i]))) << "tick " << i;
+}
+
+TEST(PlotTicks, NiceTicksAreMultiplesOfOneTwoOrFiveTimesAPowerOfTen) {
+  ExpectTicks(NiceTicks(0.0, 1.0), {0.0, 0.2, 0.4, 0.6, 0.8, 1.0});
+  ExpectTicks(NiceTicks(103.2, 127.9), {105, 110, 115, 120, 125});
+  // span 5.9 / 5 = 1.18 -> step 2
+  ExpectTicks(NiceTicks(-3.7, 2.2), {-2, 0, 2});
+  // span 0.00078 / 5 = 0.000156 -> step 0.0002
+  ExpectTicks(NiceTicks(0.00013, 0.00091), {0.0002, 0.0004, 0.0006, 0.0008});
+  // Rounding: 0.30000000000000004 / 3 is a step of 0.1, and 0.3 / 0.1 < 3 still reaches 0.3.
+  ExpectTicks(NiceTicks(0.1, 0.4, 3), {0.1, 0.2, 0.3, 0.4});
+  ExpectTicks(NiceTicks(0.1, 0.3, 2), {0.1, 0.2, 0.3});
+  // span 90 / 10 = 9 -> step 10, ends included
+  ExpectTicks(NiceTicks(10.0, 100.0, 10), {10, 20, 30, 40, 50, 60, 70, 80, 90, 100});
+  EXPECT_EQ(NiceTicks(-1.0, 1.0)[2], 0.0);
+  EXPECT_FALSE(std::signbit(NiceTicks(-1.0, 1.0)[2]));
+  ExpectErrorContaining([] { NiceTicks(1.0, 1.0); }, {"lo < hi", "lo=1 hi=1"});
+  ExpectErrorContaining([] { NiceTicks(0.0, NAN); }, {"hi=nan"});
+}
+
+TEST(PlotTicks, LogTicksArePowersOfTenOrOneTwoFiveWithinADecade) {
+  ExpectTicks(LogTicks(0.001, 100.0), {0.001, 0.01, 0.1, 1, 10, 100});
+  ExpectTicks(LogTicks(2.0, 30.0), {2, 5, 10, 20});
+  ExpectTicks(LogTicks(0.5, 3.0), {0.5, 1, 2});
+  ExpectErrorContaining([] { LogTicks(0.0, 1.0); }, {"0 < lo < hi", "lo=0"});
+}
+
+TEST(PlotTicks, LabelsShowTheDecimalsTheStepNeeds) {
+  EXPECT_EQ(FormatTick(0.6000000000000001, 0.2), "0.6");
+  EXPECT_EQ(FormatTick(1e-17, 0.2), "0.0");
+  EXPECT_EQ(FormatTick(-1e-17, 0.2), "0.0");
+  EXPECT_EQ(FormatTick(105.0, 5.0), "105");
+  EXPECT_EQ(FormatTick(-2.0, 2.0), "-2");
+  EXPECT_EQ(FormatTick(0.001, 0.001), "0.001");
+  EXPECT_EQ(FormatTick(0.0004, 0.0002), "0.0004");
+  EXPECT_EQ(FormatTick(2.5e-5, 5e-6), "2.5e-5");
+  EXPECT_EQ(FormatTick(-2e-5, 1e-5), "-2e-5");
+  EXPECT_EQ(FormatTick(1.5e7, 5e6), "1.5e7");
+  EXPECT_EQ(FormatTick(0.0, 5e6), "0");
+  EXPECT_EQ(FormatTick(250000.0, 50000.0), "250000");
+}
+
+// --- charts --------------------------------------------------------------------------------------
+
+constexpr Rgb kBlue{10, 60, 220};
+constexpr Rgb kGreen{20, 170, 40};
+constexpr Rgb kPurple{130, 40, 160};
+
+Series Ramp(const std::string& name, Rgb color, double slope) {
+  Series s{name, {}, {}, color};
+  for (int i = 0; i <= 20; ++i) {
+    s.x.push_back(i);
+    s.y.push_back(100.0 + slope * i);
+  }
+  return s;
+}
+
+TEST(PlotCharts, LineChartPngDecodesAndShowsEverySeriesColour) {
+  latent::testing::ScratchDir scratch("plot_line");
+  const std::string path = scratch.Path("loss.png");
+  Series nan_only{"diverged", {1, 2, 3}, {NAN, INFINITY, NAN}, kPurple};
+  WriteLineChart(path, "loss", "epoch", "loss",
+                 {Ramp("train", kBlue, -2), Ramp("test", kGreen, -1), nan_only});
+  int w = 0, h = 0, channels = 0;
+  unsigned char* data = stbi_load(path.c_str(), &w, &h, &channels, 3);
+  ASSERT_NE(data, nullptr) << stbi_failure_reason();
+  ASSERT_EQ(w, 640);
+  ASSERT_EQ(h, 480);
+  auto count = [&](Rgb c) {
+    int64_t n = 0;
+    for (int i = 0; i < w * h; ++i)
+      n += data[3 * i] == c.r && data[3 * i + 1] == c.g && data[3 * i + 2] == c.b;
+    return n;
+  };
+  // Curves 2 pixels thick across the plot, and the legend's samples.
+  EXPECT_GT(count(kBlue), 500);
+  EXPECT_GT(count(kGreen), 500);
+  // The all-NaN series has no curve, only its legend sample: some pixels, far fewer.
+  EXPECT_GT(count(kPurple), 0);
+  EXPECT_LT(count(kPurple), 100);
+  stbi_image_free(data);
+  EXPECT_FALSE(std::filesystem::exists(path + ".tmp"));
+}
+
+TEST(PlotCharts, SinglePointsAndConstantSeriesAreDrawn) {
+  const Series legend_only{"p", {0.0}, {NAN}, kPurple};
+  const int64_t legend_pixels = CountColor(DrawLineChart("t", "x", "y", {legend_only}), kPurple);
+  ASSERT_GT(legend_pixels, 0);
+  // One point: a dot besides the legend sample.
+  const Series point{"p", {3.0}, {7.0}, kPurple};
+  EXPECT_GT(CountColor(DrawLineChart("t", "x", "y", {point}), kPurple), legend_pixels + 20);
+  // A constant series: a flat line across the plot, not a division by a zero range.
+  const Series flat{"p", {1, 2, 3, 4}, {5, 5, 5, 5}, kPurple};
+  const Canvas canvas = DrawLineChart("t", "x", "y", {flat});
+  EXPECT_GT(CountColor(canvas, kPurple), legend_pixels + 2 * 300);
+  const auto [x0, y0, x1, y1] = BoundsOf(canvas, kPurple);
+  EXPECT_GT(x1 - x0, 300);
+  (void)y0, (void)y1;
+}
+
+TEST(PlotCharts, FixedRangesClipDataAndTheDiagonalIsDrawnOnRequest) {
+  ChartOptions roc;
+  roc.x_min = 0, roc.x_max = 1, roc.y_min = 0, roc.y_max = 1;
+  // A curve that leaves the [0, 1] box upwards: unclipped, it would run over the title band.
+  const Series wild{"wild", {0.0, 0.5, 1.0}, {0.0, 5.0, 1.0}, kRed};
+  const Canvas plain = DrawLineChart("roc", "fpr", "tpr", {wild}, roc);
+  const auto [x0, y0, x1, y1] = BoundsOf(plain, kRed);
+  EXPECT_GE(y0, 30) << "curve pixels reach row " << y0 << ", inside the title band";
+  (void)x0, (void)x1;
+
+  roc.diagonal = true;
+  const Canvas with_diagonal = DrawLineChart("roc", "fpr", "tpr", {wild}, roc);
+  // The diagonal adds a gray that the plain chart does not have, running corner to corner.
+  std::set<std::tuple<int, int, int>> plain_colors;
+  for (int y = 0; y < plain.height(); ++y)
+    for (int x = 0; x < plain.width(); ++x) {
+      const Rgb c = plain.Pixel(x, y);
+      plain_colors.insert({c.r, c.g, c.b});
+    }
+  bool found = false;
+  for (int y = 0; y < with_diagonal.height() && !found; ++y)
+    for (int x = 0; x < with_diagonal.width() && !found; ++x) {
+      const Rgb c = with_diagonal.Pixel(x, y);
+      if (plain_colors.count({c.r, c.g, c.b}) == 0) {
+        EXPECT_TRUE(c.r == c.g && c.g == c.b) << "new colour is not gray";
+        const auto [dx0, dy0, dx1, dy1] = BoundsOf(with_diagonal, c);
+        EXPECT_GT(dx1 - dx0, 400);
+        EXPECT_GT(dy1 - dy0, 300);
+        found = true;
+      }
+    }
+  EXPECT_TRUE(found) << "diagonal=true drew no new colour";
+}
+
+TEST(PlotCharts, LegendAvoidsDataAndMovesOutsideWhenEveryCornerIsTaken) {
+  // A rising line fills the bottom-left and top-right corners: the legend goes top-left.
+  const Canvas rising = DrawLineChart("t", "x", "y", {Ramp("up", kBlue, 3)});
+  const auto [bx0, by0, bx1, by1] = BoundsOf(rising, kBlue);
+  const auto [gx0, gy0, gx1, gy1] = BoundsOf(rising, Rgb{170, 170, 170});  // legend border
+  ASSERT_GE(gx0, 0) << "no legend border found";
+  EXPECT_LT(gx1, rising.width() / 2);
+  EXPECT_LT(gy1, rising.height() / 2);
+  (void)bx0, (void)by0, (void)bx1, (void)by1, (void)gy0;
+
+  // A zigzag through all four corners: the legend goes right of every data pixel.
+  Series zigzag{"zigzag", {0, 1, 2, 3}, {0, 1, 0, 1}, kBlue};
+  Series down{"down", {0, 3}, {1, 0}, kGreen};
+  const Canvas full = DrawLineChart("t", "x", "y", {zigzag, down});
+  const auto [zx0, zy0, zx1, zy1] = BoundsOf(full, kGreen);
+  const auto [lx0, ly0, lx1, ly1] = BoundsOf(full, Rgb{170, 170, 170});
+  ASSERT_GE(lx0, 0) << "no legend border found";
+  // The green curve's right end; the legend's own green sample lies inside the border box.
+  int curve_right = -1;
+  for (int y = 0; y < full.height(); ++y)
+    for (int x = 0; x < lx0; ++x)
+      if (full.Pixel(x, y) == kGreen) curve_right = std::max(curve_right, x);
+  EXPECT_GT(curve_right, 0);
+  EXPECT_GT(lx0, curve_right);
+  (void)zx0, (void)zy0, (void)zx1, (void)zy1, (void)ly0, (void)lx1, (void)ly1;
+}
+
+TEST(PlotCharts, LogAxisSkipsNonPositiveValues) {
+  ChartOptions log;
+  log.log_y = true;
+  const Series s{"kl", {1, 2, 3, 4, 5}, {100, 0, -3, 1, 0.01}, kBlue};
+  const Canvas canvas = DrawLineChart("t", "x", "y", {s}, log);
+  EXPECT_GT(CountColor(canvas, kBlue), 200);  // the segment 4-5 and the dot at 1
+}
+
+TEST(PlotCharts, ScatterPngShowsEachCategoryAndLegendsTheEmptyOne) {
+  latent::testing::ScratchDir scratch("plot_scatter");
+  const std::string path = scratch.Path("codes.png");
+  std::vector<double> x, y;
+  std::vector<int> category;
+  for (int i = 0; i < 300; ++i) {
+    const int c = i % 3 == 2 ? 3 : i % 3;  // categories 0, 1 and 3; 2 has no points
+    x.push_back(std::cos(i * 0.7) * (1 + c));
+    y.push_back(std::sin(i * 1.3) * (1 + c));
+    category.push_back(c);
+  }
+  x.push_back(NAN), y.push_back(0.0), category.push_back(1);  // skipped, not an error
+  const std::vector<std::string> names = {"zero", "one", "two", "three"};
+  WriteScatter(path, "codes", "z0", "z1", x, y, category, names);
+  int w = 0, h = 0, channels = 0;
+  unsigned char* data = stbi_load(path.c_str(), &w, &h, &channels, 3);
+  ASSERT_NE(data, nullptr) << stbi_failure_reason();
+  ASSERT_EQ(w, 640);
+  ASSERT_EQ(h, 480);
+  auto count = [&](Rgb c) {
+    int64_t n = 0;
+    for (int i = 0; i < w * h; ++i)
+      n += data[3 * i] == c.r && data[3 * i + 1] == c.g && data[3 * i + 2] == c.b;
+    return n;
+  };
+  EXPECT_GT(count(PaletteColor(0)), 300);
+  EXPECT_GT(count(PaletteColor(1)), 300);
+  EXPECT_GT(count(PaletteColor(3)), 300);
+  EXPECT_GT(count(PaletteColor(2)), 0);   // its legend dot
+  EXPECT_LT(count(PaletteColor(2)), 100);
+  stbi_image_free(data);
+}
+
+TEST(PlotCharts, PaletteHasTenDistinctColoursAndWrapsAround) {
+  std::set<std::tuple<int, int, int>> colors;
+  for (int i = 0; i < kPaletteSize; ++i) {
+    const Rgb c = PaletteColor(i);
+    colors.insert({c.r, c.g, c.b});
+    EXPECT_NE(c, kWhite);
+  }
+  EXPECT_EQ(colors.size(), 10u);
+  EXPECT_EQ(PaletteColor(13), PaletteColor(3));
+  EXPECT_EQ(PaletteColor(-1), PaletteColor(9));
+}
+
+TEST(PlotCharts, BadInputThrowsSayingWhatWasExpectedAndFound) {
+  const Series good = Ramp("train", kBlue, 1);
+  Series ragged = good;
+  ragged.y.pop_back();
+  ExpectErrorContaining([] { DrawLineChart("t", "x", "y", {}); },
+                        {"at least one series", "found none"});
+  ExpectErrorContaining([&] { DrawLineChart("t", "x", "y", {good, ragged}); },
+                        {"series 'train'", "as many x values as y values", "21 x and 20 y"});
+  ExpectErrorContaining([] { DrawLineChart("t", "x", "y", {Series{"e", {}, {}, kBlue}}); },
+                        {"series 'e'", "at least one point"});
+  ChartOptions o;
+  o.x_min = 2, o.x_max = 1;
+  ExpectErrorContaining([&] { DrawLineChart("t", "x", "y", {good}, o); },
+                        {"x_min < x_max", "x_min=2", "x_max=1"});
+  o = {};
+  o.log_y = true, o.y_min = 0.0;
+  ExpectErrorContaining([&] { DrawLineChart("t", "x", "y", {good}, o); },
+                        {"y_min > 0 on a log axis", "found 0"});
+  o = {};
+  o.log_y = true, o.diagonal = true;
+  ExpectErrorContaining([&] { DrawLineChart("t", "x", "y", {good}, o); }, {"linear y axis"});
+  o = {};
+  o.width = 100;
+  ExpectErrorContaining([&] { DrawLineChart("t", "x", "y", {good}, o); }, {"found 100 x 480"});
+
+  const std::vector<double> xs = {1, 2, 3}, ys = {1, 2, 3};
+  const std::vector<std::string> names = {"a", "b"};
+  ExpectErrorContaining([&] { DrawScatter("t", "x", "y", xs, {1, 2}, {0, 1, 0}, names); },
+                        {"as many x values, y values and categories", "found 3, 2 and 3"});
+  ExpectErrorContaining([&] { DrawScatter("t", "x", "y", xs, ys, {0, 1, 2}, names); },
+                        {"point 2", "category in [0, 2)", "found 2"});
+  ExpectErrorContaining([&] { DrawScatter("t", "x", "y", {}, {}, {}, names); },
+                        {"at least one point"});
+  const std::vector<std::string> eleven(11, "n");
+  ExpectErrorContaining([&] { DrawScatter("t", "x", "y", xs, ys, {0, 1, 0}, eleven); },
+                        {"between 1 and 10 category names", "found 11"});
+
+  // Write* name the file, whether drawing or writing fails, and leave nothing behind.
+  latent::testing::ScratchDir scratch("plot_errors");
+  const std::string path = scratch.Path("bad.png");
+  ExpectErrorContaining([&] { WriteLineChart(path, "t", "x", "y", {ragged}); },
+                        {"'" + path + "'", "21 x and 20 y"});
+  ExpectErrorContaining([&] { WriteScatter(path, "t", "x", "y", xs, ys, {0, 5, 0}, names); },
+                        {"'" + path + "'", "found 5"});
+  EXPECT_FALSE(std::filesystem::exists(path));
+  const std::string missing = scratch.Path("no/dir/chart.png");
+  ExpectErrorContaining([&] { WriteLineChart(missing, "t", "x", "y", {good}); }, {missing});
+}
+
+}  // namespace
+}  // namespace latent
