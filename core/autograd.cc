@@ -11,11 +11,17 @@
 namespace latent {
 namespace {
 thread_local bool grad_enabled = true;
+thread_local TapeObserver* tape_observer = nullptr;
 }  // namespace
 
 bool GradEnabled() { return grad_enabled; }
 NoGradGuard::NoGradGuard() : previous_(grad_enabled) { grad_enabled = false; }
 NoGradGuard::~NoGradGuard() { grad_enabled = previous_; }
+
+TapeObserverGuard::TapeObserverGuard(TapeObserver* observer) : previous_(tape_observer) {
+  tape_observer = observer;
+}
+TapeObserverGuard::~TapeObserverGuard() { tape_observer = previous_; }
 
 std::vector<Tensor> Node::RunBackward(const std::vector<Tensor>& grad_outputs) {
   LATENT_CHECK(backward_, "backward reached op '", OpName(op_), "' whose graph was already freed: "
@@ -47,6 +53,11 @@ void Record(OpKind op, const std::vector<Tensor>& inputs, std::vector<Tensor*> o
   for (const Tensor* out : outputs) shapes.push_back(out->shape());
   auto node = std::make_shared<Node>(op, inputs, std::move(shapes), std::move(backward));
   for (size_t i = 0; i < outputs.size(); ++i) outputs[i]->SetHistory(node, static_cast<int>(i));
+  if (tape_observer) {
+    std::vector<Tensor> detached;
+    for (const Tensor* out : outputs) detached.push_back(Detach(*out));
+    tape_observer->OnRecord(node, detached);
+  }
 }
 
 std::vector<std::shared_ptr<Node>> TopologicalOrder(const Tensor& root) {
@@ -148,6 +159,7 @@ void RunBackward(const Tensor& root) {
     const std::vector<Tensor>& inputs = node->inputs();
     LATENT_CHECK(grad_inputs.size() == inputs.size(), "backward of op '", OpName(node->op()),
                  "' returned ", grad_inputs.size(), " gradients for ", inputs.size(), " inputs");
+    if (tape_observer) tape_observer->OnBackward(*node, grad_outputs, grad_inputs);
     for (size_t i = 0; i < inputs.size(); ++i) {
       const Tensor& in = inputs[i];
       if (!in.defined() || !in.requires_grad()) continue;

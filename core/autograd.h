@@ -73,6 +73,36 @@ Tensor Detach(const Tensor& t);
 // Runs the backward pass from `root` (one element) with d(root)/d(root) = 1.
 void RunBackward(const Tensor& root);
 
+// Watches this thread's tape, for tools that show how gradients flow (`latent grads`) and their
+// tests: each node as Record() attaches it, and each node's backward as RunBackward() runs it.
+// Training installs none; the engine then pays one null check per op and per node.
+class TapeObserver {
+ public:
+  virtual ~TapeObserver() = default;
+  // `outputs` are Detach()-ed handles to the node's outputs: an observer may keep them (and the
+  // node) without forming a cycle, since the node never owns its outputs.
+  virtual void OnRecord(const std::shared_ptr<Node>& /*node*/,
+                        const std::vector<Tensor>& /*outputs*/) {}
+  // After the node's backward function ran and before the node is freed (its inputs are still
+  // there): the gradients its outputs received (undefined where none arrived) and those it
+  // returned for its inputs (undefined where an input needs none).
+  virtual void OnBackward(const Node& /*node*/, const std::vector<Tensor>& /*grad_outputs*/,
+                          const std::vector<Tensor>& /*grad_inputs*/) {}
+};
+
+// Installs an observer on this thread for the guard's lifetime, restoring the previous one after
+// (guards nest).
+class TapeObserverGuard {
+ public:
+  explicit TapeObserverGuard(TapeObserver* observer);
+  ~TapeObserverGuard();
+  TapeObserverGuard(const TapeObserverGuard&) = delete;
+  TapeObserverGuard& operator=(const TapeObserverGuard&) = delete;
+
+ private:
+  TapeObserver* previous_;
+};
+
 // The nodes reachable from `root`, in the order backward visits them (outputs before inputs).
 std::vector<std::shared_ptr<Node>> TopologicalOrder(const Tensor& root);
 

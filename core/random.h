@@ -13,7 +13,7 @@ namespace latent {
 // What a Philox stream is used for. Offsets carry it in their top 16 bits, so two uses of one seed
 // (initialization, shuffling, the VAE's noise, ...) never draw the same numbers.
 enum class Stream : uint64_t {
-  kInit = 1, kShuffle, kNoise, kBinarize, kSample, kCorrupt, kDropout, kEval
+  kInit = 1, kShuffle, kNoise, kBinarize, kSample, kCorrupt, kDropout, kEval, kImportance
 };
 inline uint64_t StreamOffset(Stream stream, uint64_t index) {
   return (static_cast<uint64_t>(stream) << 48) | (index & ((uint64_t{1} << 48) - 1));

@@ -21,6 +21,9 @@ namespace latent {
 //   bernoulli:  sum BCE(logits, x)
 //   gaussian:   sum 1/2 [(x - mu)^2 / sigma^2 + log sigma^2 + log 2 pi],  mu = sigmoid(logits),
 //               sigma fixed by --sigma, or log sigma^2 one learned scalar ("decoder.log_variance").
+// For grey levels x the Bernoulli "likelihood" is the cross-entropy the training minimizes, not a
+// normalized density over [0, 1] (that would be the continuous Bernoulli); it is a log-likelihood
+// proper only for binary x.
 class Likelihood {
  public:
   static std::vector<FlagSpec> FlagSpecs();  // --decoder, --variance, --sigma
@@ -28,9 +31,13 @@ class Likelihood {
   // Declares the learned log-variance in `params` when asked for, so call it after the layers:
   // a Bernoulli model's parameters (and hence their seeded initial values) stay unchanged.
   Likelihood(const Flags& flags, Parameters& params);
-  Tensor Nll(const Tensor& logits, const Tensor& x) const;
+  Tensor Nll(const Tensor& logits, const Tensor& x) const;     // a scalar: summed over rows
+  Tensor RowNll(const Tensor& logits, const Tensor& x) const;  // (B): one per row
 
  private:
+  // The Gaussian NLL from summed squared errors `sse` (a scalar, or (B)), `pixels` per entry.
+  Tensor GaussianNll(const Tensor& sse, double pixels) const;
+
   enum Kind { kBernoulli, kGaussianFixed, kGaussianLearned };
   Kind kind_ = kBernoulli;
   double sigma_ = 1.0;
@@ -64,6 +71,26 @@ class VaeCore : public Model {
   Tensor Sample(int64_t n, uint64_t seed, const Tensor& labels) override;
   int64_t code_size() const override { return latent_; }
 
+  struct Posterior {
+    Tensor mu, logvar;  // (B, latent) each
+  };
+  // q(z|x): its mean and log-variance, (B, latent) each.
+  Posterior EncodePosterior(const Tensor& x, const Tensor& labels) { return Encoder(x, labels); }
+
+  // The importance-weighted estimate of log p(x) (Burda et al. 2015), in nats, one per row of x:
+  //
+  //   log p(x) ~ log (1/k) sum_i p(x|z_i) p(z_i) / q(z_i|x),   z_i ~ q(z|x),  i = 0..k-1,
+  //
+  // a lower bound in expectation that rises with k towards log p(x) (k = 1: the one-sample ELBO
+  // with the KL drawn, not integrated). The Bernoulli decoder makes it a log-likelihood for
+  // binary x only (see Likelihood). x: (B, H*W) on any device, labels: i32 (B) (conditional
+  // models). Sample i of row b draws its noise as element b*latent + d of the normal stream
+  // (seed, ImportanceNoiseOffset(i)), so the result does not depend on `chunk`: the number of
+  // samples per image that one decoder call evaluates (B * chunk rows; memory grows with it).
+  std::vector<double> ImportanceWeightedLogLikelihood(const Tensor& x, const Tensor& labels,
+                                                      int64_t k, uint64_t seed, int64_t chunk);
+  static uint64_t ImportanceNoiseOffset(int64_t sample);
+
  protected:
   // conditional_classes > 0 makes the model conditional (Condition() appends one-hot labels);
   // report_beta adds the part "beta": beta_t summed over rows, i.e. the mean weight per image.
@@ -73,9 +100,6 @@ class VaeCore : public Model {
         schedule_(schedule),
         report_beta_(report_beta) {}
 
-  struct Posterior {
-    Tensor mu, logvar;  // (B, latent) each
-  };
   virtual Posterior Encoder(const Tensor& x, const Tensor& labels) = 0;
   virtual Tensor DecoderLogits(const Tensor& z, const Tensor& labels) = 0;  // (B, H*W)
 

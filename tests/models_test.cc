@@ -7,6 +7,7 @@
 #include "core/autograd.h"
 #include "core/gradcheck.h"
 #include "core/random.h"
+#include "models/grad_study.h"
 #include "tests/test_util.h"
 
 namespace latent {
@@ -19,39 +20,29 @@ Tensor TinyBatch(DType dtype, const ModelShape& shape = kTiny) {
   return RandomUniform({5, shape.features()}, 11, 0, dtype);  // grey levels in (0, 1)
 }
 
-// Per-model settings of the check: the convolutional models halve the image twice (so H and W
-// must be multiples of 4) and get 2 channels to keep the finite differences cheap.
-struct GradCheckCase {
-  ModelShape shape;
-  std::vector<std::string> overrides;
-};
-GradCheckCase CaseFor(const std::string& name) {
-  if (name.rfind("conv-", 0) == 0) return {{4, 8, 10}, {"latent-dim=3", "channels=2"}};
-  // deep-ae's hidden widths are flags (1000,500,250 by default): shrunk, the same 8 layers.
-  if (name == "deep-ae") return {kTiny, {"latent-dim=3", "widths=5,4,4"}};
-  return {kTiny, {"latent-dim=3"}};
-}
-
 class ModelGradCheck : public ::testing::TestWithParam<std::string> {};
 
+// The setting of `latent gradcheck` (models/grad_study.h): small shapes, and layers wide enough
+// that no ReLU layer is dead, so every tensor's gradient is non-zero and the check compares
+// numbers, not zeros.
 TEST_P(ModelGradCheck, LossGradientMatchesCentralDifferences) {
-  const GradCheckCase c = CaseFor(GetParam());
-  std::unique_ptr<Model> model = latent::testing::MakeModel(GetParam(), c.shape, c.overrides);
+  const GradCheckSetting setting = GradCheckSettingFor(GetParam());
+  const ModelInfo& info = FindModel(GetParam());
+  Flags flags(GetParam(), info.flags);
+  ApplyFlagDefaults(setting, flags);
+  std::unique_ptr<Model> model = info.create(flags, setting.shape);
   model->params().Allocate(Device::Cpu(), 5, DType::kF64);
-  const Tensor x = TinyBatch(DType::kF64, c.shape);
+  const Tensor x = TinyBatch(DType::kF64, setting.shape);
   const Tensor labels = Tensor::FromVector<int32_t>({0, 1, 2, 3, 4}, {5});
   // Fixed (seed, step): the VAE draws the same noise in every evaluation.
-  auto loss = [&] { return model->Loss(x, labels, {3, 17, true}).loss; };
-  std::vector<Tensor> params;
-  std::vector<std::string> names;
-  for (int i = 0; i < model->params().size(); ++i) {
-    params.push_back(model->params()[i]);
-    names.push_back(model->params().name(i));
+  for (const ParameterCheck& c : CheckModelGradients(*model, x, labels, {3, 17, true},
+                                                     kModelGradCheckAtol, kModelGradCheckRtol)) {
+    EXPECT_TRUE(c.result.passed) << GetParam() << " " << c.result.name << ": max abs error "
+                                 << c.result.max_abs_error << ", max rel error "
+                                 << c.result.max_rel_error;
+    EXPECT_GT(c.max_abs_gradient, 0.0) << GetParam() << " " << c.result.name
+                                       << ": an all-zero gradient checks nothing";
   }
-  // Same tolerances as the op table (tests/op_table_test.cc): f64 central differences.
-  for (const GradCheckEntry& e : GradCheck(loss, params, names, 1e-6, 1e-5))
-    EXPECT_TRUE(e.passed) << GetParam() << " " << e.name << ": max abs error "
-                          << e.max_abs_error << ", max rel error " << e.max_rel_error;
 }
 
 INSTANTIATE_TEST_SUITE_P(Registry, ModelGradCheck,

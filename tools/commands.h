@@ -11,8 +11,12 @@ using Args = std::vector<std::string>;
 int RunTrain(const Args& args);   // tools/cmd_train.cc
 int RunSample(const Args& args);       // tools/cmd_sample.cc
 int RunReconstruct(const Args& args);  // tools/cmd_sample.cc
+int RunEval(const Args& args);         // tools/cmd_eval.cc
 int RunBench(const Args& args);   // tools/cmd_bench.cc
 int RunModels(const Args& args);  // tools/cmd_info.cc
 int RunOps(const Args& args);     // tools/cmd_info.cc
+int RunGradcheck(const Args& args);  // tools/cmd_study.cc
+int RunGrads(const Args& args);      // tools/cmd_study.cc
+int RunGraph(const Args& args);      // tools/cmd_study.cc
 
 }  // namespace latent
