@@ -17,13 +17,6 @@ constexpr unsigned char kPadGray = 128;
 // bounding the inputs by it keeps every size computation below far from int64 overflow.
 constexpr int64_t kMaxSide = int64_t{1} << 15;
 
-unsigned char ToByte(float v) {
-  // Written so that NaN fails the first test and draws black; casting NaN would be undefined.
-  if (!(v > 0.0f)) return 0;
-  if (v >= 1.0f) return 255;
-  return static_cast<unsigned char>(std::lround(v * 255.0f));
-}
-
 // stb's output callback: collects the encoded PNG in a std::string.
 void AppendToString(void* context, void* data, int size) {
   static_cast<std::string*>(context)->append(static_cast<const char*>(data),
@@ -31,6 +24,13 @@ void AppendToString(void* context, void* data, int size) {
 }
 
 }  // namespace
+
+uint8_t GrayToByte(float v) {
+  // Written so that NaN fails the first test and draws black; casting NaN would be undefined.
+  if (!(v > 0.0f)) return 0;
+  if (v >= 1.0f) return 255;
+  return static_cast<uint8_t>(std::lround(v * 255.0f));
+}
 
 void WriteImageGrid(const std::string& path, const float* images, int64_t n, int64_t h, int64_t w,
                     int64_t cols, int64_t pad) {
@@ -58,7 +58,7 @@ void WriteImageGrid(const std::string& path, const float* images, int64_t n, int
     const int64_t left = (i % grid_cols) * (w + pad);
     for (int64_t y = 0; y < h; ++y) {
       for (int64_t x = 0; x < w; ++x) {
-        pixels[static_cast<size_t>((top + y) * width + left + x)] = ToByte(image[y * w + x]);
+        pixels[static_cast<size_t>((top + y) * width + left + x)] = GrayToByte(image[y * w + x]);
       }
     }
   }
