@@ -51,8 +51,15 @@ class Report {
  public:
   void Line(const std::string& text = "") { out_ << text << '\n'; }
   void Section(const std::string& title) { out_ << "\n## " << title << "\n\n"; }
-  void Row(const std::string& name, const std::string& value) {
-    out_ << "| " << name << " | " << value << " |\n";
+  void Row(const std::vector<std::string>& cells) {
+    for (const std::string& cell : cells) out_ << "| " << cell << " ";
+    out_ << "|\n";
+  }
+  void Row(const std::string& name, const std::string& value) { Row({name, value}); }
+  // A table's first row and the separator under it.
+  void Header(const std::vector<std::string>& cells) {
+    Row(cells);
+    Row(std::vector<std::string>(cells.size(), "---"));
   }
   void Image(const std::string& caption, const std::string& file) {
     out_ << "![" << caption << "](" << file << ")\n\n";
@@ -151,6 +158,7 @@ int RunEval(const Args& args) {
   std::filesystem::create_directories(out);
 
   Json result = Json::MakeObject();
+  Json images = Json(Json::Array{});  // every picture written, in report order
   result.Set("run", run_dir);
   result.Set("model", model_name);
   result.Set("test_images", test.size());
@@ -158,7 +166,7 @@ int RunEval(const Args& args) {
   report.Line("# Evaluation of `" + run_dir + "` (" + model_name + ")");
   report.Line();
   report.Line("Trained " + std::to_string(run.options.epochs) + " epochs (batch " +
-              std::to_string(run.options.batch_size) + ", lr " + Fixed(run.options.lr, 4) +
+              std::to_string(run.options.batch_size) + ", lr " + Json(run.options.lr).Dump() +
               (run.options.binarize ? ", dynamic binarization" : "") + "); " +
               std::to_string(test.size()) + " test images from `" + data_dir + "`.");
 
@@ -175,8 +183,7 @@ int RunEval(const Args& args) {
   report.Section("Test set");
   report.Line("Per test image" + std::string(binarize ? ", on binarized images" : "") + ".");
   report.Line();
-  report.Row("measure", "value");
-  report.Row("---", "---");
+  report.Header({"measure", "value"});
   report.Row("loss (the training objective)", Fixed(eval.loss, 3));
   for (const auto& [name, value] : eval.parts) report.Row("loss part `" + name + "`", Fixed(value, 3));
   report.Row("squared reconstruction error, summed over pixels", Fixed(squared_error, 3));
@@ -228,8 +235,7 @@ int RunEval(const Args& args) {
     result.Set("pca", j);
     report.Section("Dimensionality reduction: against PCA with " + std::to_string(code) +
                    " components");
-    report.Row("method", "squared error per test image");
-    report.Row("---", "---");
+    report.Header({"method", "squared error per test image"});
     report.Row(model_name + " (" + std::to_string(code) + "-d code)", Fixed(squared_error, 3));
     report.Row("PCA-" + std::to_string(code) + " (fitted on the training images)",
                Fixed(pca.squared_error, 3));
@@ -243,8 +249,7 @@ int RunEval(const Args& args) {
     const int classes = run.shape.num_classes;
     Json j = Json::MakeObject();
     report.Section("Feature extraction: a softmax classifier on each representation");
-    report.Row("features", "test accuracy");
-    report.Row("---", "---");
+    report.Header({"features", "test accuracy"});
     auto probe = [&](const std::string& name, const std::string& label, const Tensor& tr,
                      const Tensor& te) {
       const ProbeResult r = LinearProbe(tr, train.labels, te, test.labels, classes, options);
@@ -263,8 +268,7 @@ int RunEval(const Args& args) {
   // --- denoising ----------------------------------------------------------------------------------
   {
     report.Section("Denoising: PSNR against the clean test images");
-    report.Row("noise", "PSNR of the noisy input | PSNR of the reconstruction");
-    report.Row("---", "---");
+    report.Header({"noise", "PSNR of the noisy input", "PSNR of the reconstruction"});
     Json list = Json(Json::Array{});
     const std::vector<float> clean = test.images.ToVector<float>();
     const int64_t shown = std::min<int64_t>(10, test.size());
@@ -284,12 +288,13 @@ int RunEval(const Args& args) {
       j.Set("psnr_noisy", psnr_in);
       j.Set("psnr_output", psnr_out);
       list.Push(j);
-      report.Row(std::string(noise.name) + " (" + Fixed(level, 2) + ")",
-                 Fixed(psnr_in, 2) + " dB | " + Fixed(psnr_out, 2) + " dB");
+      report.Row({std::string(noise.name) + " (" + Fixed(level, 2) + ")",
+                 Fixed(psnr_in, 2) + " dB", Fixed(psnr_out, 2) + " dB"});
       rows.push_back({noise.name, noisy.Rows(0, shown)});
       rows.push_back({"denoised", output.Rows(0, shown)});
     }
     result.Set("denoising", list);
+    images.Push("denoising.png");
     WriteDigitFigure(out + "/denoising.png", "Clean, corrupted, and reconstructed from corrupted",
                      rows, run.shape);
     report.Line();
@@ -312,8 +317,7 @@ int RunEval(const Args& args) {
     report.Line("Each model trains " + std::to_string(anomaly_epochs) +
                 " epochs on one digit's training images; every other digit is an anomaly.");
     report.Line();
-    report.Row("normal digit", "AUROC");
-    report.Row("---", "---");
+    report.Header({"normal digit", "AUROC"});
     for (const OneClassResult& r : results) {
       per.Push(r.auroc);
       aurocs.push_back(r.auroc);
@@ -326,13 +330,13 @@ int RunEval(const Args& args) {
     j.Set("mean_auroc", Mean(aurocs));
     result.Set("anomaly", j);
     WriteRocCurves(out + "/roc.png", results);
+    images.Push("roc.png");
     report.Line();
     report.Image("ROC curves, one per normal digit", "roc.png");
   }
 
   // --- pictures -----------------------------------------------------------------------------------
   report.Section("Pictures");
-  Json images = Json(Json::Array{});
   auto add_image = [&](const std::string& file, const std::string& caption) {
     images.Push(file);
     report.Line("**" + caption + "**");
