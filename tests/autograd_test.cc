@@ -5,15 +5,12 @@
 
 #include "core/autograd.h"
 #include "core/ops.h"
+#include "tests/test_util.h"
 
 namespace latent {
 namespace {
 
-Tensor Leaf(std::vector<double> v, Shape shape) {
-  Tensor t = Tensor::FromVector(v, shape);
-  t.SetRequiresGrad(true);
-  return t;
-}
+using latent::testing::Leaf;
 
 TEST(Autograd, InputUsedTwiceGetsBothContributions) {
   Tensor x = Leaf({1.5, -2.0}, {2});

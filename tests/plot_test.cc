@@ -98,6 +98,25 @@ constexpr Rgb kBlue{10, 60, 220};
 constexpr Rgb kGreen{20, 170, 40};
 constexpr Rgb kPurple{130, 40, 160};
 
+// A PNG read back through stb_image, as RGB.
+struct DecodedPng {
+  explicit DecodedPng(const std::string& path)
+      : data(stbi_load(path.c_str(), &width, &height, &channels, 3)) {}
+  ~DecodedPng() { stbi_image_free(data); }
+  DecodedPng(const DecodedPng&) = delete;
+  DecodedPng& operator=(const DecodedPng&) = delete;
+  bool ok() const { return data != nullptr; }
+  // How many pixels have exactly the colour c.
+  int64_t Count(Rgb c) const {
+    int64_t n = 0;
+    for (int i = 0; i < width * height; ++i)
+      n += data[3 * i] == c.r && data[3 * i + 1] == c.g && data[3 * i + 2] == c.b;
+    return n;
+  }
+  int width = 0, height = 0, channels = 0;
+  unsigned char* data;
+};
+
 Series Ramp(const std::string& name, Rgb color, double slope) {
   Series s{name, {}, {}, color};
   for (int i = 0; i <= 20; ++i) {
@@ -113,24 +132,17 @@ TEST(PlotCharts, LineChartPngDecodesAndShowsEverySeriesColour) {
   Series nan_only{"diverged", {1, 2, 3}, {NAN, INFINITY, NAN}, kPurple};
   WriteLineChart(path, "loss", "epoch", "loss",
                  {Ramp("train", kBlue, -2), Ramp("test", kGreen, -1), nan_only});
-  int w = 0, h = 0, channels = 0;
-  unsigned char* data = stbi_load(path.c_str(), &w, &h, &channels, 3);
-  ASSERT_NE(data, nullptr) << stbi_failure_reason();
-  ASSERT_EQ(w, 640);
-  ASSERT_EQ(h, 480);
-  auto count = [&](Rgb c) {
-    int64_t n = 0;
-    for (int i = 0; i < w * h; ++i)
-      n += data[3 * i] == c.r && data[3 * i + 1] == c.g && data[3 * i + 2] == c.b;
-    return n;
-  };
+  const DecodedPng png(path);
+  ASSERT_TRUE(png.ok()) << stbi_failure_reason();
+  ASSERT_EQ(png.width, 640);
+  ASSERT_EQ(png.height, 480);
+  auto count = [&](Rgb c) { return png.Count(c); };
   // Curves 2 pixels thick across the plot, and the legend's samples.
   EXPECT_GT(count(kBlue), 500);
   EXPECT_GT(count(kGreen), 500);
   // The all-NaN series has no curve, only its legend sample: some pixels, far fewer.
   EXPECT_GT(count(kPurple), 0);
   EXPECT_LT(count(kPurple), 100);
-  stbi_image_free(data);
   EXPECT_FALSE(std::filesystem::exists(path + ".tmp"));
 }
 
@@ -233,23 +245,16 @@ TEST(PlotCharts, ScatterPngShowsEachCategoryAndLegendsTheEmptyOne) {
   x.push_back(NAN), y.push_back(0.0), category.push_back(1);  // skipped, not an error
   const std::vector<std::string> names = {"zero", "one", "two", "three"};
   WriteScatter(path, "codes", "z0", "z1", x, y, category, names);
-  int w = 0, h = 0, channels = 0;
-  unsigned char* data = stbi_load(path.c_str(), &w, &h, &channels, 3);
-  ASSERT_NE(data, nullptr) << stbi_failure_reason();
-  ASSERT_EQ(w, 640);
-  ASSERT_EQ(h, 480);
-  auto count = [&](Rgb c) {
-    int64_t n = 0;
-    for (int i = 0; i < w * h; ++i)
-      n += data[3 * i] == c.r && data[3 * i + 1] == c.g && data[3 * i + 2] == c.b;
-    return n;
-  };
+  const DecodedPng png(path);
+  ASSERT_TRUE(png.ok()) << stbi_failure_reason();
+  ASSERT_EQ(png.width, 640);
+  ASSERT_EQ(png.height, 480);
+  auto count = [&](Rgb c) { return png.Count(c); };
   EXPECT_GT(count(PaletteColor(0)), 300);
   EXPECT_GT(count(PaletteColor(1)), 300);
   EXPECT_GT(count(PaletteColor(3)), 300);
   EXPECT_GT(count(PaletteColor(2)), 0);   // its legend dot
   EXPECT_LT(count(PaletteColor(2)), 100);
-  stbi_image_free(data);
 }
 
 TEST(PlotCharts, PaletteHasTenDistinctColoursAndWrapsAround) {

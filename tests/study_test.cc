@@ -20,11 +20,7 @@
 namespace latent {
 namespace {
 
-Tensor Leaf(std::vector<double> v, Shape shape) {
-  Tensor t = Tensor::FromVector(v, shape);
-  t.SetRequiresGrad(true);
-  return t;
-}
+using latent::testing::Leaf;
 
 // A registered model in the setting of `latent gradcheck`: f64 parameters on tiny images.
 struct TinyModel {

@@ -28,6 +28,13 @@ inline std::string MnistDir() {
   return "";
 }
 
+// An f64 CPU leaf that requires a gradient, for small autograd checks.
+inline Tensor Leaf(const std::vector<double>& values, const Shape& shape) {
+  Tensor t = Tensor::FromVector(values, shape);
+  t.SetRequiresGrad(true);
+  return t;
+}
+
 // A registered model built with its default flags, overridden by `overrides` ("name=value").
 inline std::unique_ptr<Model> MakeModel(const std::string& name, const ModelShape& shape,
                                         const std::vector<std::string>& overrides = {}) {
