@@ -359,6 +359,18 @@ else
   skip train_vae "needs latent and MNIST"
 fi
 
+# --- 6b. latent eval of that run on the GPU: IWAE with k = 5000 over the whole test set --------
+if [[ -x "$LATENT" && -f "$WORK/run_vae/model.safetensors" ]]; then
+  run_step eval_vae 240 "$LATENT" eval --device cuda --run "$WORK/run_vae" --iwae-k 5000 \
+    --anomaly-epochs 1 --out "$WORK/run_vae/eval"
+  nll="$(grep -A4 '"iwae"' "$LAST_LOG" | awk -F': ' '/"nll"/ {print $2}' | tr -d ',')"
+  record eval_vae "IWAE k=5000 NLL ${nll:-?} nats on the test set (grey levels, not binarized)"
+  mkdir -p "$LOGS/run_vae/eval" && cp "$WORK"/run_vae/eval/* "$LOGS/run_vae/eval/" 2>/dev/null
+  pack_logs
+else
+  skip eval_vae "needs the trained run of step 6"
+fi
+
 # --- 7. Nsight Compute: steps 50 and 51 of a training run -------------------------------------
 # FP32 FLOPs = 2 * FFMA + FADD + FMUL thread instructions; bytes = DRAM read + write.
 NCU_METRICS="gpu__time_duration.sum,dram__bytes_read.sum,dram__bytes_write.sum"
