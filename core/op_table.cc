@@ -120,6 +120,18 @@ const OpInfo kOps[] = {
      -1, 1, kAtol, kRtol, true, {{2, 4, 4, 3}, {4, 3, 3, 3}, {3}},
      [](In x) { return ConvTranspose2d(x[0], x[1], x[2], /*stride=*/2, /*padding=*/1); },
      /*fixed_shapes=*/true, {{8, 64, 7, 7}, {64, 32, 4, 4}, {32}}},
+    // One row for the three activations: the check concatenates their outputs, so each one's
+    // derivative is checked (and compared on a GPU) from the same inputs.
+    {OpKind::kLinearAct, "linear_act",
+     "y = act(x W^T + b), act = identity, relu or sigmoid, in one kernel (the GEMM's epilogue)",
+     "dz = dy (identity), dy * [y > 0] (relu), dy * y (1 - y) (sigmoid), from the output y;  "
+     "dx = dz W;  dW = dz^T x;  db = sum over rows of dz",
+     -1, 1, kAtol, kRtol, true, {{3, 4}, {5, 4}, {5}},
+     [](In x) {  // [identity | relu | sigmoid]
+       return Concat(Concat(LinearAct(x[0], x[1], x[2], Activation::kIdentity),
+                            LinearAct(x[0], x[1], x[2], Activation::kRelu)),
+                     LinearAct(x[0], x[1], x[2], Activation::kSigmoid));
+     }},
 };
 
 static_assert(std::size(kOps) == kNumOps,

@@ -6,6 +6,7 @@
 #include <cstdint>
 
 #include "core/tensor.h"
+#include "kernels/gemm.h"
 
 namespace latent {
 
@@ -13,6 +14,11 @@ namespace latent {
 Tensor Matmul(const Tensor& a, const Tensor& b);  // (M, K) @ (K, N) -> (M, N)
 // y = x W^T + b;  x: (B, in), w: (out, in) (PyTorch's layout), b: (out) or undefined.
 Tensor Linear(const Tensor& x, const Tensor& w, const Tensor& b);
+// y = act(x W^T + b), act = kIdentity, kRelu or kSigmoid, in one fused kernel: the same values,
+// bit for bit on the CPU, as Relu(Linear(x, w, b)) or Sigmoid(Linear(x, w, b)), with one pass
+// over y instead of three, and only y kept for the backward pass.
+using Activation = kernels::Activation;
+Tensor LinearAct(const Tensor& x, const Tensor& w, const Tensor& b, Activation act);
 
 // --- core/ops_elementwise.cc ----------------------------------------------------------------------
 Tensor Add(const Tensor& a, const Tensor& b);  // same shapes

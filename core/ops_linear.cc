@@ -1,7 +1,15 @@
 // Matrix products. For C = A B with upstream gradient dC:  dA = dC B^T,  dB = A^T dC.
+//
+// Linear and LinearAct run their forward pass as one fused kernel, y = act(x W^T + b)
+// (kernels/gemm.h), with the identity for Linear: the bias and the activation are applied to each
+// output tile as the GEMM writes it, not in passes of their own.
+#include <type_traits>
+
 #include "core/autograd.h"
+#include "core/dispatch.h"
 #include "core/ops.h"
 #include "core/tensor_math.h"
+#include "kernels/gemm.h"
 
 namespace latent {
 
@@ -17,22 +25,96 @@ Tensor Matmul(const Tensor& a, const Tensor& b) {
   return c;
 }
 
-Tensor Linear(const Tensor& x, const Tensor& w, const Tensor& b) {
-  CheckNDim("linear", x, 2, "input");
-  CheckNDim("linear", w, 2, "weight");
-  LATENT_CHECK(x.size(1) == w.size(1), "linear: input has ", x.size(1),
+namespace {
+
+// y = act(x W^T + b);  x: (B, in), w: (out, in), b: (out) or undefined, y: (B, out).
+Tensor LinearForward(const char* op, const Tensor& x, const Tensor& w, const Tensor& b,
+                     Activation act) {
+  CheckNDim(op, x, 2, "input");
+  CheckNDim(op, w, 2, "weight");
+  LATENT_CHECK(x.size(1) == w.size(1), op, ": input has ", x.size(1),
                " features but the weight expects ", w.size(1), " (weight shape ",
                w.shape().ToString(), ")");
-  Tensor y = math::Gemm(x, false, w, true);  // x: (B, in), w: (out, in), y: (B, out)
-  if (b.defined()) math::AddBiasRows(y, b);
+  CheckSameDevice(op, x, w);
+  CheckSameDType(op, x, w);
+  if (b.defined()) {
+    CheckNDim(op, b, 1, "bias");
+    LATENT_CHECK(b.size(0) == w.size(0), op, ": the weight has ", w.size(0),
+                 " outputs but the bias has ", b.size(0), " entries (bias shape ",
+                 b.shape().ToString(), ")");
+    CheckSameDevice(op, x, b);
+    CheckSameDType(op, x, b);
+  }
+  const int64_t B = x.size(0), in = x.size(1), out = w.size(0);
+  Tensor y = Tensor::Empty({B, out}, x.dtype(), x.device());
+  // "matmul", the NVTX range every GEMM runs in (docs/profiling.md): Nsight filters on it.
+  Dispatch(
+      "matmul", x,
+      [&](auto zero) {
+        using T = decltype(zero);
+        const T* bias = b.defined() ? b.data<T>() : nullptr;
+        if constexpr (std::is_same_v<T, float>) {
+          kernels::GemmBiasActCpu(B, out, in, x.data<float>(), in, w.data<float>(), in, bias, act,
+                                  y.data<float>(), out);
+        } else {
+          kernels::GemmBiasActRefCpu<T>(B, out, in, x.data<T>(), in, w.data<T>(), in, bias, act,
+                                        y.data<T>(), out);
+        }
+      },
+      [&](auto) {
+        const float* bias = b.defined() ? b.data<float>() : nullptr;
+        if (math::GetCudaGemm() == math::CudaGemm::kLatent) {
+          kernels::GemmBiasActCuda(B, out, in, x.data<float>(), in, w.data<float>(), in, bias, act,
+                                   y.data<float>(), out);
+          return;
+        }
+        // cuBLAS, the baseline, has no epilogue here: GEMM, bias and activation run one by one.
+        kernels::GemmCublas(false, true, B, out, in, 1.0f, x.data<float>(), in, w.data<float>(),
+                            in, 0.0f, y.data<float>(), out);
+        if (bias != nullptr) kernels::AddBiasRowsCuda(B, out, bias, y.data<float>());
+        if (act != Activation::kIdentity)
+          kernels::UnaryForwardCuda(kernels::ActivationOp(act), B * out, 0.0f, y.data<float>(),
+                                    y.data<float>());
+      });
+  return y;
+}
+
+// The gradients of x, W and b from dz, the gradient of z = x W^T + b: Linear's backward.
+std::vector<Tensor> LinearGrads(const Tensor& x, const Tensor& w, const Tensor& dz, bool gx,
+                                bool gw, bool gb) {
+  // x: (B, in), w: (out, in), dz: (B, out)
+  return {gx ? math::Gemm(dz, false, w, false) : Tensor(),  // dx = dz W:     (B, in)
+          gw ? math::Gemm(dz, true, x, false) : Tensor(),   // dW = dz^T x:   (out, in)
+          gb ? math::ColumnSum(dz) : Tensor()};             // db = sum_b dz: (out)
+}
+
+}  // namespace
+
+Tensor Linear(const Tensor& x, const Tensor& w, const Tensor& b) {
+  Tensor y = LinearForward("linear", x, w, b, Activation::kIdentity);
   Record(OpKind::kLinear, {x, w, b}, {&y},
          [x = Detach(x), w = Detach(w), gx = x.requires_grad(), gw = w.requires_grad(),
           gb = b.defined() && b.requires_grad()](const std::vector<Tensor>& g) {
+           return LinearGrads(x, w, g[0], gx, gw, gb);
+         });
+  return y;
+}
+
+Tensor LinearAct(const Tensor& x, const Tensor& w, const Tensor& b, Activation act) {
+  Tensor y = LinearForward("linear_act", x, w, b, act);
+  // Backward needs act'(z) at the pre-activation z = x W^T + b, which is not kept: both
+  // derivatives are functions of the output. relu: [z > 0] = [y > 0], so y stands in for z in
+  // the relu kernel's `x > 0`; sigmoid: y (1 - y), which the sigmoid kernel reads from y. Both
+  // are the very kernels Relu and Sigmoid use, so the gradients equal the unfused ops' bit for bit.
+  Record(OpKind::kLinearAct, {x, w, b}, {&y},
+         [x = Detach(x), w = Detach(w), y = Detach(y), act, gx = x.requires_grad(),
+          gw = w.requires_grad(), gb = b.defined() && b.requires_grad()](
+             const std::vector<Tensor>& g) {
            const Tensor& dy = g[0];  // (B, out)
-           return std::vector<Tensor>{
-               gx ? math::Gemm(dy, false, w, false) : Tensor(),  // dx = dy W:     (B, in)
-               gw ? math::Gemm(dy, true, x, false) : Tensor(),   // dW = dy^T x:   (out, in)
-               gb ? math::ColumnSum(dy) : Tensor()};             // db = sum_b dy: (out)
+           const Tensor dz = act == Activation::kIdentity
+                                 ? dy
+                                 : math::UnaryGrad(kernels::ActivationOp(act), y, y, dy);
+           return LinearGrads(x, w, dz, gx, gw, gb);
          });
   return y;
 }

@@ -6,9 +6,19 @@
 // kernels/cuda/elementwise.cu (float), launched on the current device's stream.
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 
 namespace latent::kernels {
+
+// 1 / (1 + e^-x), from e^-|x| in (0, 1] so no intermediate overflows for large |x|: the
+// negative branch uses the identity s(x) = e^x / (1 + e^x). Host code: the CPU activation kernels
+// and the CPU GEMM's fused epilogue share it, so fused and unfused results agree bit for bit.
+template <typename T>
+inline T SigmoidOf(T x) {
+  const T e = std::exp(-std::abs(x));
+  return x >= T(0) ? T(1) / (T(1) + e) : e / (T(1) + e);
+}
 
 // y = f(x). `alpha` is the negative slope for kLeakyRelu and the factor for kScale.
 enum class UnaryOp : uint8_t {

@@ -28,7 +28,7 @@ class DeepAe : public Model {
  public:
   // widths: the hidden layers from the input inwards (1000, 500, 250).
   DeepAe(int64_t features, const std::vector<int64_t>& widths, int64_t code, bool sigmoid)
-      : sigmoid_(sigmoid) {
+      : sigmoid_(sigmoid), hidden_(sigmoid ? Activation::kSigmoid : Activation::kRelu) {
     std::vector<int64_t> sizes = {features};
     sizes.insert(sizes.end(), widths.begin(), widths.end());
     sizes.push_back(code);
@@ -42,13 +42,15 @@ class DeepAe : public Model {
   }
 
   LossOutput Loss(const Tensor& x, const Tensor&, const StepContext&) override {
-    const Tensor logits = DecodeLogits(Code(x));
+    const Tensor logits = Apply(decoder_, Code(x), Activation::kIdentity);
     Tensor recon = Sum(BceWithLogits(logits, x));
     return {recon, {{"recon", recon}, {"sqerr", SquaredError(logits, x)}}};
   }
 
   Tensor Encode(const Tensor& x, const Tensor&) override { return Code(x); }
-  Tensor Decode(const Tensor& z, const Tensor&) override { return Sigmoid(DecodeLogits(z)); }
+  Tensor Decode(const Tensor& z, const Tensor&) override {
+    return Apply(decoder_, z, Activation::kSigmoid);
+  }
   int64_t code_size() const override { return encoder_.back().out(); }
 
  private:
@@ -64,20 +66,21 @@ class DeepAe : public Model {
     const double bias = 1.0 / std::sqrt(static_cast<double>(in));
     return LinearLayer(params_, name, in, out, Init::Uniform(he), Init::Uniform(bias));
   }
-  Tensor Activation(const Tensor& x) const { return sigmoid_ ? Sigmoid(x) : Relu(x); }
 
-  // Every layer but the last is followed by the activation: the code and the logits are linear.
-  Tensor Apply(const std::vector<LinearLayer>& layers, Tensor h) const {
+  // Every layer but the last is followed by the hidden activation, in its GEMM's epilogue; the
+  // last by `last`: the identity for the code and the logits, sigmoid for decoded images.
+  Tensor Apply(const std::vector<LinearLayer>& layers, Tensor h, Activation last) const {
     for (size_t i = 0; i < layers.size(); ++i) {
-      h = layers[i](h);
-      if (i + 1 < layers.size()) h = Activation(h);
+      const Activation act = i + 1 < layers.size() ? hidden_ : last;
+      h = act == Activation::kIdentity ? layers[i](h)
+                                       : LinearAct(h, layers[i].weight(), layers[i].bias(), act);
     }
     return h;
   }
-  Tensor Code(const Tensor& x) const { return Apply(encoder_, x); }
-  Tensor DecodeLogits(const Tensor& z) const { return Apply(decoder_, z); }
+  Tensor Code(const Tensor& x) const { return Apply(encoder_, x, Activation::kIdentity); }
 
   bool sigmoid_;
+  Activation hidden_;
   std::vector<LinearLayer> encoder_, decoder_;
 };
 

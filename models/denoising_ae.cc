@@ -34,11 +34,15 @@ class DenoisingAe : public Model {
   }
 
   Tensor Encode(const Tensor& x, const Tensor&) override { return Code(x); }
-  Tensor Decode(const Tensor& z, const Tensor&) override { return Sigmoid(decoder_(z)); }
+  Tensor Decode(const Tensor& z, const Tensor&) override {
+    return LinearAct(z, decoder_.weight(), decoder_.bias(), Activation::kSigmoid);
+  }
   int64_t code_size() const override { return encoder_.out(); }
 
  private:
-  Tensor Code(const Tensor& x) const { return Relu(encoder_(x)); }
+  Tensor Code(const Tensor& x) const {
+    return LinearAct(x, encoder_.weight(), encoder_.bias(), Activation::kRelu);
+  }
 
   kernels::Corruption noise_;
   double level_;

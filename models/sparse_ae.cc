@@ -40,11 +40,15 @@ class SparseAe : public Model {
   }
 
   Tensor Encode(const Tensor& x, const Tensor&) override { return Code(x); }
-  Tensor Decode(const Tensor& z, const Tensor&) override { return Sigmoid(decoder_(z)); }
+  Tensor Decode(const Tensor& z, const Tensor&) override {
+    return LinearAct(z, decoder_.weight(), decoder_.bias(), Activation::kSigmoid);
+  }
   int64_t code_size() const override { return encoder_.out(); }
 
  private:
-  Tensor Code(const Tensor& x) const { return Sigmoid(encoder_(x)); }
+  Tensor Code(const Tensor& x) const {
+    return LinearAct(x, encoder_.weight(), encoder_.bias(), Activation::kSigmoid);
+  }
 
   // beta B sum_j KL(rho || rho_hat_j)
   //   = beta B (sum_j [-rho log rho_hat_j - (1 - rho) log(1 - rho_hat_j)] + H c),

@@ -9,8 +9,9 @@
 //                                                 + log sigma^2 + log 2 pi]
 //                                    mu(z) = sigmoid(logits); sigma fixed or one learned scalar
 //
-// The sampling and the KL run in one fused op (core/ops_reparam_kl.cc). BCE is computed from
-// logits, never from sigmoid outputs, so saturated pixels cannot produce log(0).
+// The sampling and the KL run in one fused op (core/ops_reparam_kl.cc), and each hidden layer's
+// ReLU in the epilogue of its GEMM (LinearAct). BCE is computed from logits, never from sigmoid
+// outputs, so saturated pixels cannot produce log(0).
 //
 // The same network serves beta-vae (models/beta_vae.cc: a weighted, scheduled KL) and cvae
 // (models/cvae.cc: one-hot labels appended to x and to z); the loss itself is models/vae_core.cc.
@@ -39,11 +40,11 @@ class DenseVae : public VaeCore {
 
  protected:
   Posterior Encoder(const Tensor& x, const Tensor& labels) override {
-    const Tensor h = Relu(fc1_(Condition(x, labels)));
+    const Tensor h = LinearAct(Condition(x, labels), fc1_.weight(), fc1_.bias(), Activation::kRelu);
     return {fc21_(h), fc22_(h)};
   }
   Tensor DecoderLogits(const Tensor& z, const Tensor& labels) override {
-    return fc4_(Relu(fc3_(Condition(z, labels))));
+    return fc4_(LinearAct(Condition(z, labels), fc3_.weight(), fc3_.bias(), Activation::kRelu));
   }
 
  private:

@@ -26,13 +26,6 @@ void ForEach(int64_t n, Body body) {
   for (int64_t i = 0; i < n; ++i) body(i);
 }
 
-// 1 / (1 + e^-x), from e^-|x| in (0, 1] so no intermediate overflows for large |x|: the
-// negative branch uses the identity s(x) = e^x / (1 + e^x).
-template <typename T>
-T Sigmoid(T x) {
-  const T e = std::exp(-std::abs(x));
-  return x >= T(0) ? T(1) / (T(1) + e) : e / (T(1) + e);
-}
 
 }  // namespace
 
@@ -44,7 +37,7 @@ void UnaryForwardCpu(UnaryOp op, int64_t n, T alpha, const T* x, T* y) {
     case UnaryOp::kRelu: return ForEach(n, [&](int64_t i) { y[i] = x[i] < T(0) ? T(0) : x[i]; });
     case UnaryOp::kLeakyRelu:
       return ForEach(n, [&](int64_t i) { y[i] = x[i] > T(0) ? x[i] : alpha * x[i]; });
-    case UnaryOp::kSigmoid: return ForEach(n, [&](int64_t i) { y[i] = Sigmoid(x[i]); });
+    case UnaryOp::kSigmoid: return ForEach(n, [&](int64_t i) { y[i] = SigmoidOf(x[i]); });
     case UnaryOp::kTanh: return ForEach(n, [&](int64_t i) { y[i] = std::tanh(x[i]); });
     case UnaryOp::kSoftplus:
       // log(1 + e^x) = max(x, 0) + log(1 + e^-|x|): e^x would overflow for x > 88 in float, and
@@ -76,7 +69,7 @@ void UnaryBackwardCpu(UnaryOp op, int64_t n, T alpha, const T* x, const T* y, co
     case UnaryOp::kTanh:  // tanh' = 1 - tanh^2
       return ForEach(n, [&](int64_t i) { dx[i] = dy[i] * (T(1) - y[i] * y[i]); });
     case UnaryOp::kSoftplus:  // softplus' = s(x); from x, since 1 - e^-y loses digits for large x
-      return ForEach(n, [&](int64_t i) { dx[i] = dy[i] * Sigmoid(x[i]); });
+      return ForEach(n, [&](int64_t i) { dx[i] = dy[i] * SigmoidOf(x[i]); });
     case UnaryOp::kExp: return ForEach(n, [&](int64_t i) { dx[i] = dy[i] * y[i]; });
     case UnaryOp::kLog: return ForEach(n, [&](int64_t i) { dx[i] = dy[i] / x[i]; });
     case UnaryOp::kSquare: return ForEach(n, [&](int64_t i) { dx[i] = T(2) * x[i] * dy[i]; });

@@ -1,5 +1,6 @@
 // Handwritten CUDA SGEMM for kernels/gemm.h: C = alpha * op(A) * op(B) + beta * C, row-major,
-// op(X) = X or X^T, any M, N, K, lda, ldb, ldc; beta == 0 means C is written, never read.
+// op(X) = X or X^T, any M, N, K, lda, ldb, ldc; beta == 0 means C is written, never read. And the
+// linear layer's C = act(A B^T + bias) (GemmBiasActCuda): the same kernel with a fused epilogue.
 // GemmRefCpu (kernels/cpu/gemm_ref.cc) is the specification; GemmCublas (kernels/cuda/cublas.cu)
 // is "version 0", the baseline this file is measured against.
 //
@@ -21,6 +22,13 @@
 //      Two tile shapes: 128 x 128 (8 x 8 per thread) when that gives at least one block per SM,
 //      otherwise 64 x 64 (4 x 4 per thread), since the VAE's GEMMs (M = 128 rows of a batch)
 //      would give 128 x 128 tiles only a handful of blocks. measured speed: not yet measured
+//      (no GPU)
+//   v1 + epilogue (GemmBiasActCuda): the kernel's epilogue is a template parameter, applied to
+//      each value between `alpha * acc + beta * C` and its store. The plain GEMM's (NoEpilogue)
+//      is the identity and compiles away; BiasAct adds bias[col], held in registers for the
+//      thread's columns, and applies relu or sigmoid, so a linear layer's output is written once
+//      instead of three times (GEMM, bias, activation) and costs one launch instead of three.
+//      Instantiated for A B^T only, the linear forward's case. measured speed: not yet measured
 //      (no GPU)
 #include <algorithm>
 #include <cstdint>
@@ -118,11 +126,32 @@ struct TileLoader {
   }
 };
 
-template <int kBM, int kBN, bool kTransA, bool kTransB>
+// Epilogues: what happens to each finished value v = alpha * acc + beta * C of column col before
+// it is stored. Bias(col) is read once per column a thread owns (only for col < N); Apply(v, b)
+// then runs per element with that column's b.
+struct NoEpilogue {  // the plain GEMM: nothing, and nothing left after inlining
+  __device__ float Bias(int64_t) const { return 0.0f; }
+  __device__ float Apply(float v, float) const { return v; }
+};
+
+// act(v + bias[col]), in the order of the unfused kernels (AddBiasRows, then UnaryForward).
+template <Activation kAct>
+struct BiasAct {
+  const float* bias;  // (N), or null: no bias
+  __device__ float Bias(int64_t col) const { return bias != nullptr ? bias[col] : 0.0f; }
+  __device__ float Apply(float v, float b) const {
+    if (bias != nullptr) v += b;  // skipped, not `+ 0`: -0 + 0 would be +0
+    if constexpr (kAct == Activation::kRelu) return v < 0.0f ? 0.0f : v;  // NaN stays NaN
+    if constexpr (kAct == Activation::kSigmoid) return cuda_detail::Sigmoid(v);
+    return v;
+  }
+};
+
+template <int kBM, int kBN, bool kTransA, bool kTransB, typename Epilogue>
 __global__ void __launch_bounds__(kThreads)
     SgemmTiledKernel(int64_t M, int64_t N, int64_t K, float alpha, const float* __restrict__ A,
                      int64_t lda, bool vec_a, const float* __restrict__ B, int64_t ldb, bool vec_b,
-                     float beta, float* __restrict__ C, int64_t ldc, bool vec_c) {
+                     float beta, float* __restrict__ C, int64_t ldc, bool vec_c, Epilogue ep) {
   // A: (M, K), or (K, M) when kTransA; B: (K, N), or (N, K) when kTransB; C: (M, N).
   constexpr int kTM = kBM / 16, kTN = kBN / 16;            // accumulators per thread: (kTM, kTN)
   __shared__ __align__(16) float a_tile[kBK][kBM + kPad];  // a_tile[k][m] = op(A)[m0 + m, k0 + k]
@@ -167,7 +196,15 @@ __global__ void __launch_bounds__(kThreads)
     __syncthreads();  // everyone has read the slice before the next Stash overwrites it
   }
 
-  // Epilogue: C = alpha * acc + beta * C, four columns at a time.
+  // The per-column values of the epilogue, once for all of the thread's rows.
+  float col_bias[kTN];
+#pragma unroll
+  for (int j = 0; j < kTN; ++j) {
+    const int64_t col = n0 + (j / 4) * kGroup + tx * 4 + j % 4;
+    col_bias[j] = col < N ? ep.Bias(col) : 0.0f;
+  }
+
+  // Epilogue: C = ep(alpha * acc + beta * C), four columns at a time.
 #pragma unroll
   for (int i = 0; i < kTM; ++i) {
     const int64_t row = m0 + (i / 4) * kGroup + ty * 4 + i % 4;
@@ -186,11 +223,14 @@ __global__ void __launch_bounds__(kThreads)
 #pragma unroll
           for (int j = 0; j < 4; ++j) out[j] += beta * old[j];
         }
+#pragma unroll
+        for (int j = 0; j < 4; ++j) out[j] = ep.Apply(out[j], col_bias[h * 4 + j]);
         *reinterpret_cast<float4*>(c) = make_float4(out[0], out[1], out[2], out[3]);
       } else {
 #pragma unroll
         for (int j = 0; j < 4; ++j) {
-          if (col + j < N) c[j] = beta == 0.0f ? out[j] : out[j] + beta * c[j];
+          if (col + j < N)
+            c[j] = ep.Apply(beta == 0.0f ? out[j] : out[j] + beta * c[j], col_bias[h * 4 + j]);
         }
       }
     }
@@ -200,27 +240,39 @@ __global__ void __launch_bounds__(kThreads)
 // Every row of the operand starts 16-byte aligned, so in-bounds float4 loads are legal.
 bool Aligned16(const void* ptr, int64_t ld) { return cuda_detail::Aligned16(ptr) && ld % 4 == 0; }
 
-template <int kBM, int kBN>
-void LaunchTiled(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha,
-                 const float* A, int64_t lda, const float* B, int64_t ldb, float beta, float* C,
-                 int64_t ldc) {
+template <int kBM, int kBN, bool kTransA, bool kTransB, typename Epilogue>
+void LaunchTiled(int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda,
+                 const float* B, int64_t ldb, float beta, float* C, int64_t ldc, Epilogue ep) {
   LATENT_CHECK(CeilDiv(M, kBM) <= 65535, "GemmCuda: M = ", M, " needs more than 65535 row tiles");
   const dim3 grid(static_cast<unsigned>(CeilDiv(N, kBN)), static_cast<unsigned>(CeilDiv(M, kBM)));
   const bool vec_a = Aligned16(A, lda), vec_b = Aligned16(B, ldb), vec_c = Aligned16(C, ldc);
-  cudaStream_t stream = CurrentCudaStream();
-#define LATENT_SGEMM_LAUNCH(TA, TB)                                  \
-  SgemmTiledKernel<kBM, kBN, TA, TB><<<grid, kThreads, 0, stream>>>( \
-      M, N, K, alpha, A, lda, vec_a, B, ldb, vec_b, beta, C, ldc, vec_c)
-  if (!trans_a && !trans_b)
-    LATENT_SGEMM_LAUNCH(false, false);
-  else if (!trans_a && trans_b)
-    LATENT_SGEMM_LAUNCH(false, true);
-  else if (trans_a && !trans_b)
-    LATENT_SGEMM_LAUNCH(true, false);
-  else
-    LATENT_SGEMM_LAUNCH(true, true);
-#undef LATENT_SGEMM_LAUNCH
+  SgemmTiledKernel<kBM, kBN, kTransA, kTransB><<<grid, kThreads, 0, CurrentCudaStream()>>>(
+      M, N, K, alpha, A, lda, vec_a, B, ldb, vec_b, beta, C, ldc, vec_c, ep);
   LATENT_CUDA_CHECK_LAUNCH("SgemmTiledKernel");
+}
+
+// Picks the tile shape: 128 x 128 when that gives at least one block per SM, else 64 x 64.
+template <bool kTransA, bool kTransB, typename Epilogue>
+void Launch(int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda,
+            const float* B, int64_t ldb, float beta, float* C, int64_t ldc, Epilogue ep) {
+  int device = 0, sms = 0;
+  LATENT_CUDA_CHECK(cudaGetDevice(&device));
+  LATENT_CUDA_CHECK(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device));
+  if (CeilDiv(M, 128) * CeilDiv(N, 128) >= sms) {
+    LaunchTiled<128, 128, kTransA, kTransB>(M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, ep);
+  } else {
+    LaunchTiled<64, 64, kTransA, kTransB>(M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, ep);
+  }
+}
+
+void CheckSizes(const char* name, bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K,
+                int64_t lda, int64_t ldb, int64_t ldc) {
+  LATENT_CHECK(M >= 0 && N >= 0 && K >= 0, name, ": expected M, N, K >= 0, found ", M, ", ", N,
+               ", ", K);
+  LATENT_CHECK(lda >= (trans_a ? M : K) && ldb >= (trans_b ? K : N) && ldc >= N, name,
+               ": a leading dimension is smaller than its row: lda = ", lda, " for ",
+               trans_a ? M : K, " columns, ldb = ", ldb, " for ", trans_b ? K : N,
+               " columns, ldc = ", ldc, " for ", N, " columns");
 }
 
 }  // namespace
@@ -228,21 +280,36 @@ void LaunchTiled(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, fl
 void GemmCuda(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha,
               const float* A, int64_t lda, const float* B, int64_t ldb, float beta, float* C,
               int64_t ldc) {
-  LATENT_CHECK(M >= 0 && N >= 0 && K >= 0, "GemmCuda: expected M, N, K >= 0, found ", M, ", ", N,
-               ", ", K);
-  LATENT_CHECK(lda >= (trans_a ? M : K) && ldb >= (trans_b ? K : N) && ldc >= N,
-               "GemmCuda: a leading dimension is smaller than its row: lda = ", lda, " for ",
-               trans_a ? M : K, " columns, ldb = ", ldb, " for ", trans_b ? K : N,
-               " columns, ldc = ", ldc, " for ", N, " columns");
+  CheckSizes("GemmCuda", trans_a, trans_b, M, N, K, lda, ldb, ldc);
   if (M == 0 || N == 0) return;
-  int device = 0, sms = 0;
-  LATENT_CUDA_CHECK(cudaGetDevice(&device));
-  LATENT_CUDA_CHECK(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device));
-  if (CeilDiv(M, 128) * CeilDiv(N, 128) >= sms) {
-    LaunchTiled<128, 128>(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
-  } else {
-    LaunchTiled<64, 64>(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+  const NoEpilogue ep;
+  if (!trans_a && !trans_b)
+    Launch<false, false>(M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, ep);
+  else if (!trans_a && trans_b)
+    Launch<false, true>(M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, ep);
+  else if (trans_a && !trans_b)
+    Launch<true, false>(M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, ep);
+  else
+    Launch<true, true>(M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, ep);
+}
+
+void GemmBiasActCuda(int64_t M, int64_t N, int64_t K, const float* A, int64_t lda, const float* B,
+                     int64_t ldb, const float* bias, Activation act, float* C, int64_t ldc) {
+  // A: (M, K); B: (N, K); bias: (N) or null; C: (M, N).
+  CheckSizes("GemmBiasActCuda", false, true, M, N, K, lda, ldb, ldc);
+  if (M == 0 || N == 0) return;
+  switch (act) {
+    case Activation::kIdentity:
+      return Launch<false, true>(M, N, K, 1.0f, A, lda, B, ldb, 0.0f, C, ldc,
+                                 BiasAct<Activation::kIdentity>{bias});
+    case Activation::kRelu:
+      return Launch<false, true>(M, N, K, 1.0f, A, lda, B, ldb, 0.0f, C, ldc,
+                                 BiasAct<Activation::kRelu>{bias});
+    case Activation::kSigmoid:
+      return Launch<false, true>(M, N, K, 1.0f, A, lda, B, ldb, 0.0f, C, ldc,
+                                 BiasAct<Activation::kSigmoid>{bias});
   }
+  LATENT_FAIL("GemmBiasActCuda: unknown Activation ", static_cast<int>(act));
 }
 
 }  // namespace latent::kernels
