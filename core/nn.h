@@ -24,6 +24,11 @@ class LinearLayer {
     bias_ = params.Declare(name + ".bias", {out}, bias);
   }
   Tensor operator()(const Tensor& x) const { return Linear(x, weight(), bias()); }
+  // act(x W^T + b) with the activation in the GEMM's epilogue (one kernel, same numbers).
+  Tensor operator()(const Tensor& x, Activation act) const {
+    return act == Activation::kIdentity ? Linear(x, weight(), bias())
+                                        : LinearAct(x, weight(), bias(), act);
+  }
   const Tensor& weight() const { return (*params_)[weight_]; }
   const Tensor& bias() const { return (*params_)[bias_]; }
   int64_t in() const { return in_; }

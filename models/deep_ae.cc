@@ -72,8 +72,7 @@ class DeepAe : public Model {
   Tensor Apply(const std::vector<LinearLayer>& layers, Tensor h, Activation last) const {
     for (size_t i = 0; i < layers.size(); ++i) {
       const Activation act = i + 1 < layers.size() ? hidden_ : last;
-      h = act == Activation::kIdentity ? layers[i](h)
-                                       : LinearAct(h, layers[i].weight(), layers[i].bias(), act);
+      h = layers[i](h, act);
     }
     return h;
   }

@@ -38,13 +38,13 @@ class OvercompleteAe : public Model {
 
   Tensor Encode(const Tensor& x, const Tensor&) override { return Code(x); }
   Tensor Decode(const Tensor& z, const Tensor&) override {
-    return LinearAct(z, decoder_.weight(), decoder_.bias(), Activation::kSigmoid);
+    return decoder_(z, Activation::kSigmoid);
   }
   int64_t code_size() const override { return encoder_.out(); }
 
  private:
   Tensor Code(const Tensor& x) const {
-    return LinearAct(x, encoder_.weight(), encoder_.bias(), Activation::kRelu);
+    return encoder_(x, Activation::kRelu);
   }
 
   bool noise_;

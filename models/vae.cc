@@ -40,11 +40,11 @@ class DenseVae : public VaeCore {
 
  protected:
   Posterior Encoder(const Tensor& x, const Tensor& labels) override {
-    const Tensor h = LinearAct(Condition(x, labels), fc1_.weight(), fc1_.bias(), Activation::kRelu);
+    const Tensor h = fc1_(Condition(x, labels), Activation::kRelu);
     return {fc21_(h), fc22_(h)};
   }
   Tensor DecoderLogits(const Tensor& z, const Tensor& labels) override {
-    return fc4_(LinearAct(Condition(z, labels), fc3_.weight(), fc3_.bias(), Activation::kRelu));
+    return fc4_(fc3_(Condition(z, labels), Activation::kRelu));
   }
 
  private:
