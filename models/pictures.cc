@@ -160,13 +160,12 @@ void WriteCodeScatter(const std::string& path, const Tensor& codes, const Tensor
     y_label = "principal component 2";
     title = "Test codes on their first two principal components";
   }
-  std::vector<double> x(n), y(n);
+  const int64_t stride = std::min<int64_t>(d, 2);  // a 1-D code is drawn on the line y = 0
+  std::vector<double> x(n), y(n, 0.0);
   for (int64_t i = 0; i < n; ++i) {
-    x[i] = host[i * 2];
-    y[i] = d == 1 ? 0.0 : host[i * 2 + 1];
+    x[i] = host[i * stride];
+    if (stride == 2) y[i] = host[i * 2 + 1];
   }
-  if (d == 1)
-    for (int64_t i = 0; i < n; ++i) x[i] = host[i];
   const std::vector<int32_t> l = labels.ToVector<int32_t>();
   std::vector<int> category(l.begin(), l.end());
   std::vector<std::string> names;

@@ -1,0 +1,91 @@
+// The pictures of `latent eval`: figures have the size their layout implies, codes of any width
+// can be scattered, and bad inputs (a wrong image size, a malformed metrics.csv) are errors that
+// name the file and what was expected.
+#include <gtest/gtest.h>
+#include <stb_image.h>
+
+#include <fstream>
+
+#include "models/pictures.h"
+#include "tests/test_util.h"
+
+namespace latent {
+namespace {
+
+// Width and height of a PNG on disk, or (0, 0) when it does not decode.
+std::pair<int, int> PngSize(const std::string& path) {
+  int w = 0, h = 0, channels = 0;
+  if (!stbi_info(path.c_str(), &w, &h, &channels)) return {0, 0};
+  return {w, h};
+}
+
+void WriteText(const std::string& path, const std::string& text) {
+  std::ofstream(path) << text;
+}
+
+TEST(Pictures, DigitFigureRowsOfTilesUnderATitle) {
+  latent::testing::ScratchDir dir("pictures_figure");
+  const ModelShape shape{3, 2, 10};
+  const Tensor four = Tensor::Full({4, 6}, 0.5);
+  WriteDigitFigure(dir.Path("a.png"), "t", {{"", four}, {"", four.Rows(0, 1)}}, shape, 2);
+  // Width: 4 tiles of 2*2 pixels with 2-pixel gaps between, plus 10-pixel margins; the title is
+  // narrower. Height: the title band, two rows of 3*2 pixels with one gap, the bottom margin.
+  const auto [w, h] = PngSize(dir.Path("a.png"));
+  EXPECT_EQ(w, 2 * 10 + 4 * 4 + 3 * 2);
+  EXPECT_GT(h, 2 * 6 + 2 + 10);
+  latent::testing::ExpectErrorContaining(
+      [&] { WriteDigitFigure(dir.Path("b.png"), "t", {{"row", Tensor::Full({2, 5}, 0.5)}}, shape); },
+      {"row 'row'", "3x2 = 6 pixels", "(2, 5)"});
+}
+
+TEST(Pictures, CodesOfOneTwoAndManyDimensionsAreScattered) {
+  latent::testing::ScratchDir dir("pictures_scatter");
+  const Tensor labels = Tensor::FromVector<int32_t>({0, 1, 2, 1, 0, 2}, {6});
+  for (int64_t d : {1, 2, 5}) {
+    std::vector<float> codes(6 * d);
+    for (size_t i = 0; i < codes.size(); ++i) codes[i] = static_cast<float>((i * 7) % 11);
+    const std::string path = dir.Path("codes" + std::to_string(d) + ".png");
+    WriteCodeScatter(path, Tensor::FromVector(codes, {6, d}), labels);
+    EXPECT_EQ(PngSize(path), std::make_pair(640, 480)) << d << "-d codes";
+  }
+}
+
+TEST(Pictures, LossCurvesNeedTheirColumnsAndNumbers) {
+  latent::testing::ScratchDir dir("pictures_loss");
+  const std::string good = dir.Path("good.csv");
+  WriteText(good, "epoch,train_loss,test_loss,seconds\n1,130.5,120.25,2.0\n2,110,108.5,2.1\n");
+  WriteLossCurves(dir.Path("loss.png"), good);
+  EXPECT_EQ(PngSize(dir.Path("loss.png")), std::make_pair(640, 480));
+
+  const std::string missing = dir.Path("missing.csv");
+  WriteText(missing, "epoch,train_loss\n1,130.5\n");
+  latent::testing::ExpectErrorContaining(
+      [&] { WriteLossCurves(dir.Path("x.png"), missing); },
+      {"missing.csv", "expected a column 'test_loss'"});
+  const std::string ragged = dir.Path("ragged.csv");
+  WriteText(ragged, "epoch,train_loss,test_loss\n1,130.5,120\n2,110\n");
+  latent::testing::ExpectErrorContaining([&] { WriteLossCurves(dir.Path("x.png"), ragged); },
+                                         {"ragged.csv line 3", "expected 3 values, found 2"});
+  const std::string words = dir.Path("words.csv");
+  WriteText(words, "epoch,train_loss,test_loss\n1,abc,120\n");
+  latent::testing::ExpectErrorContaining([&] { WriteLossCurves(dir.Path("x.png"), words); },
+                                         {"words.csv line 2", "expected numbers", "abc"});
+  latent::testing::ExpectErrorContaining(
+      [&] { WriteLossCurves(dir.Path("x.png"), dir.Path("absent.csv")); },
+      {"cannot read", "absent.csv"});
+}
+
+TEST(Pictures, FiltersOfTheFirstPixelReadingLayer) {
+  latent::testing::ScratchDir dir("pictures_filters");
+  const ModelShape shape{4, 4, 10};
+  std::unique_ptr<Model> ae = latent::testing::MakeModel("ae", shape, {"latent-dim=12"});
+  ae->params().Allocate(Device::Cpu(), 1);
+  ASSERT_TRUE(WriteFilters(dir.Path("f.png"), *ae, shape, 100));
+  // 12 filters of 4x4 drawn 14x larger (56 / 4), 10 to a row: two rows.
+  const auto [w, h] = PngSize(dir.Path("f.png"));
+  EXPECT_EQ(w, 2 * 10 + 10 * 56 + 9 * 2);
+  EXPECT_GT(h, 2 * 56);
+}
+
+}  // namespace
+}  // namespace latent
