@@ -15,9 +15,9 @@
 //      Im2col and the reorders are pure copies over 2-D blocks, coalesced along a row. Col2im
 //      gathers: one thread per input pixel adds its taps in (kh, kw) order, so there are no
 //      atomics and the result is bitwise the same every run. dw sums chunks in order (beta = 1).
-//      measured speed: not yet measured (no GPU where it was written). The issue asks to measure
-//      it against an implicit GEMM (patches formed on the fly in the GEMM's shared-memory loads,
-//      no column matrix in memory) and keep the faster; that version does not exist yet.
+//      measured speed: not yet measured on a GPU. To be measured against an implicit GEMM
+//      (patches formed on the fly in the GEMM's shared-memory loads, no column matrix in memory),
+//      keeping the faster; that version does not exist yet.
 //      Known weak spot to measure first: backward-weight is a GEMM with a small (K, CKK) output
 //      and a long depth (n P), which gives our SGEMM few blocks (e.g. 32 x 16 for the first
 //      MNIST layer: one block); a deterministic split-K (per-chunk partials, then a fixed-order
