@@ -12,6 +12,7 @@
 #include "models/one_class.h"
 #include "models/run_dir.h"
 #include "models/trainer.h"
+#include "models/vae_core.h"
 #include "tests/test_util.h"
 
 namespace latent {
@@ -103,6 +104,41 @@ TEST_F(EvalMnist, OneClassAutoencoderRanksOtherDigitsAsAnomalies) {
   ASSERT_GE(r[0].roc.size(), 2u);
   EXPECT_EQ(r[0].roc.front().false_positive_rate, 0.0);
   EXPECT_EQ(r[0].roc.back().true_positive_rate, 1.0);
+}
+
+// A VAE of ones, scoring by its own estimate of -log p(x): the likelihood is the score VAEs are
+// built to give, and ranks the other digits as anomalous as well as reconstruction error does.
+TEST_F(EvalMnist, OneClassVaeRanksOtherDigitsByLikelihood) {
+  const Dataset train = LoadDataset(dir_, "train", Device::Cpu(), 6000);
+  const Dataset test = LoadDataset(dir_, "t10k", Device::Cpu(), 500);
+  const ModelShape shape{28, 28, 10};
+  Flags model_flags("train", FindModel("vae").flags);
+  model_flags.Set("hidden", "128");
+  TrainOptions options;
+  options.epochs = 3;
+  options.batch_size = 64;
+  const Json config = RunConfig(FindModel("vae"), model_flags, shape, options, dir_);
+  AnomalyScore nll;
+  nll.kind = AnomalyScore::kLikelihood;
+  nll.k = 20;
+  const std::vector<OneClassResult> r = OneClassAnomaly(config, train, test, {1}, options, nll);
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_GT(r[0].auroc, 0.9);
+
+  // The score is -log p(x): for one image it is the negated importance-weighted estimate.
+  ModelShape built;
+  std::unique_ptr<Model> vae = ModelFromConfig(config, &built);
+  vae->params().Allocate(Device::Cpu(), 3);
+  const Dataset one = LoadDataset(dir_, "t10k", Device::Cpu(), 1);
+  const std::vector<double> scores = AnomalyScores(*vae, one, nll, 7);
+  const double log_px = dynamic_cast<VaeCore&>(*vae).ImportanceWeightedLogLikelihood(
+      one.images, one.labels, 20, 7, 20)[0];
+  EXPECT_EQ(scores, std::vector<double>{-log_px});
+  // Autoencoders have no likelihood: the score says which models do.
+  std::unique_ptr<Model> ae = latent::testing::MakeModel("ae", shape);
+  ae->params().Allocate(Device::Cpu(), 1);
+  latent::testing::ExpectErrorContaining([&] { AnomalyScores(*ae, one, nll, 7); },
+                                         {"needs a VAE-family model"});
 }
 
 }  // namespace

@@ -130,7 +130,11 @@ int RunEval(const Args& args) {
       {"noise-mask", "0.5", "denoising: fraction of pixels set to 0"},
       {"noise-salt", "0.2", "denoising: fraction of pixels set to 0 or 1"},
       {"anomaly-epochs", "0",
-       "one-class anomaly detection: epochs of each of the 10 one-digit models (0: skip)"}};
+       "one-class anomaly detection: epochs of each of the 10 one-digit models (0: skip)"},
+      {"anomaly-score", "recon",
+       "what makes a test image anomalous: recon (squared reconstruction error) or nll (VAEs: "
+       "-log p(x), importance-weighted with --anomaly-k samples)"},
+      {"anomaly-k", "100", "importance samples per image for --anomaly-score nll"}};
   for (const FlagSpec& f : DeviceFlags()) specs.push_back(f);
   Flags flags("eval", specs);
   if (ParseOrPrintHelp(flags, args)) return 0;
@@ -309,11 +313,22 @@ int RunEval(const Args& args) {
     options.epochs = anomaly_epochs;
     std::vector<int> labels;
     for (int d = 0; d < run.shape.num_classes; ++d) labels.push_back(d);
+    AnomalyScore score;
+    const std::string score_name = flags.Get("anomaly-score");
+    LATENT_CHECK(score_name == "recon" || score_name == "nll",
+                 "--anomaly-score expects recon or nll, found '", score_name, "'");
+    score.kind = score_name == "nll" ? AnomalyScore::kLikelihood : AnomalyScore::kReconstruction;
+    score.k = flags.GetInt("anomaly-k", 1, 1 << 20);
+    LATENT_CHECK(score.kind != AnomalyScore::kLikelihood || vae,
+                 "--anomaly-score nll needs a VAE-family run; ", model_name, " has no likelihood");
     const std::vector<OneClassResult> results =
-        OneClassAnomaly(run.config, train, test, labels, options);
+        OneClassAnomaly(run.config, train, test, labels, options, score);
     Json per = Json(Json::Array{});
     std::vector<double> aurocs;
-    report.Section("Anomaly detection: one model per digit, scored by reconstruction error");
+    report.Section(score.kind == AnomalyScore::kLikelihood
+                       ? "Anomaly detection: one model per digit, scored by -log p(x) (k = " +
+                             std::to_string(score.k) + ")"
+                       : "Anomaly detection: one model per digit, scored by reconstruction error");
     report.Line("Each model trains " + std::to_string(anomaly_epochs) +
                 " epochs on one digit's training images; every other digit is an anomaly.");
     report.Line();
@@ -326,6 +341,7 @@ int RunEval(const Args& args) {
     report.Row("mean", Fixed(Mean(aurocs), 4));
     Json j = Json::MakeObject();
     j.Set("epochs", anomaly_epochs);
+    j.Set("score", score_name);
     j.Set("auroc", per);
     j.Set("mean_auroc", Mean(aurocs));
     result.Set("anomaly", j);
