@@ -2,10 +2,10 @@
 // scatters of test codes coloured by digit.
 //
 // The chart functions lay out, on one Canvas (core/canvas.h), a title, axes with ticks at
-// 1, 2 or 5 x 10^k and numeric tick labels, axis labels and a legend, and write it as a PNG.
-// The tick rules (NiceTicks, LogTicks, FormatTick) are declared here so that they can be tested
-// on their own. Nothing here reads files: callers pass the numbers. This header includes
-// core/canvas.h, so its users get Canvas, Rgb and the palette with it.
+// 1, 2 or 5 x 10^k and numeric tick labels (the rules live in core/ticks.h), axis labels and a
+// legend, and write it as a PNG. Nothing here reads files: callers pass the numbers. This header
+// includes core/canvas.h and core/ticks.h, so its users get Canvas, Rgb, the palette and the
+// tick functions with it.
 #pragma once
 
 #include <optional>
@@ -13,20 +13,9 @@
 #include <vector>
 
 #include "core/canvas.h"
+#include "core/ticks.h"
 
 namespace latent {
-
-// Tick values at the multiples of step = 1, 2 or 5 x 10^k that lie in [lo, hi], with the
-// smallest such step that makes at most `intervals` intervals of the range:
-// NiceTicks(0, 1, 5) = 0, 0.2, ..., 1; NiceTicks(103.2, 127.9, 5) = 105, 110, ..., 125.
-// Throws latent::Error unless lo < hi are finite and intervals >= 1.
-std::vector<double> NiceTicks(double lo, double hi, int intervals = 5);
-// Ticks for a logarithmic axis over [lo, hi], 0 < lo < hi: the powers of ten inside it, or
-// 1, 2, 5 x 10^k when fewer than two powers of ten fit.
-std::vector<double> LogTicks(double lo, double hi);
-// A tick label: `value` with as many decimals as `step` (the distance between ticks) needs,
-// "0.2", "105", "0.001"; scientific ("2.5e-5", "1.5e7") below 1e-4 steps or from 1e6 up.
-std::string FormatTick(double value, double step);
 
 // One curve of a line chart. Points whose x or y is NaN or infinite are skipped and break the
 // line; a point with no drawable neighbour is drawn as a dot so that it stays visible.

@@ -4,14 +4,17 @@
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
+#include <cstdint>
 #include <cstdlib>
 #include <filesystem>
 #include <functional>
 #include <initializer_list>
 #include <string>
+#include <vector>
 
 #include "core/error.h"
 #include "core/flags.h"
+#include "core/random.h"
 #include "models/model.h"
 
 namespace latent::testing {
@@ -33,6 +36,12 @@ inline Tensor Leaf(const std::vector<double>& values, const Shape& shape) {
   Tensor t = Tensor::FromVector(values, shape);
   t.SetRequiresGrad(true);
   return t;
+}
+
+// Standard normal numbers from a Philox stream, as doubles: reproducible random matrices and data
+// for the numerical tests (eigensolver, PCA).
+inline std::vector<double> Normals(int64_t count, uint64_t seed) {
+  return RandomNormal({count}, seed, 0, DType::kF64).ToVector<double>();
 }
 
 // A registered model built with its default flags, overridden by `overrides` ("name=value").
