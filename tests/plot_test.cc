@@ -6,8 +6,8 @@
 #include <gtest/gtest.h>
 #include <stb_image.h>
 
-#include <climits>
 #include <algorithm>
+#include <climits>
 #include <cmath>
 #include <filesystem>
 #include <set>
