@@ -175,7 +175,11 @@ int RunEval(const Args& args) {
               std::to_string(test.size()) + " test images from `" + data_dir + "`.");
 
   // --- the test loss and the reconstruction error -----------------------------------------------
-  const Evaluation eval = Evaluate(model, test, batch, seed, binarize);
+  // One binarization of the test set, fixed by the seed, for the loss and the likelihood alike.
+  Dataset scored = test;
+  if (binarize)
+    scored.images = Bernoulli(test.images, seed ^ 0x5eed, StreamOffset(Stream::kBinarize, 0));
+  const Evaluation eval = Evaluate(model, scored, batch, seed, /*binarize=*/false);
   const std::vector<double> errors = ReconstructionErrors(model, test, batch);
   const double squared_error = Mean(errors);
   Json test_json = Json::MakeObject();
@@ -200,14 +204,14 @@ int RunEval(const Args& args) {
     const int64_t n = limit > 0 ? std::min(limit, test.size()) : test.size();
     const int64_t chunk = flags.GetInt("iwae-chunk", 1, 1 << 20);
     std::vector<double> log_px;
-    // Groups of images such that one decoder call (group x chunk rows) has about 2^16 rows.
-    const int64_t group = std::max<int64_t>(1, (int64_t{1} << 16) / std::min(chunk, k));
+    // 100 images per call, each with its own seed: one decoder call has 100 x chunk rows, and
+    // the estimate depends on neither the chunk nor the machine.
+    const int64_t group = 100;
     for (int64_t begin = 0; begin < n; begin += group) {
       const int64_t end = std::min(n, begin + group);
-      Tensor x = test.images.Rows(begin, end);
-      if (binarize) x = Bernoulli(x, seed ^ 0x5eed, StreamOffset(Stream::kBinarize, begin));
       const std::vector<double> part = vae->ImportanceWeightedLogLikelihood(
-          x, test.labels.Rows(begin, end), k, seed + static_cast<uint64_t>(begin), chunk);
+          scored.images.Rows(begin, end), test.labels.Rows(begin, end), k,
+          seed + static_cast<uint64_t>(begin), chunk);
       log_px.insert(log_px.end(), part.begin(), part.end());
       std::fprintf(stderr, "\riwae: %lld / %lld images", static_cast<long long>(end),
                    static_cast<long long>(n));
