@@ -10,30 +10,16 @@
 namespace latent {
 namespace {
 
-class Ae : public Model {
+class Ae : public OneLayerAe {
  public:
   Ae(int64_t features, int64_t code)
-      : encoder_(params_, "encoder.fc", features, code),
-        decoder_(params_, "decoder.fc", code, features) {}
+      : OneLayerAe(features, code, Activation::kRelu) {}
 
   LossOutput Loss(const Tensor& x, const Tensor&, const StepContext&) override {
     const Tensor logits = decoder_(Code(x));
     Tensor recon = Sum(BceWithLogits(logits, x));
     return {recon, {{"recon", recon}, {"sqerr", SquaredError(logits, x)}}};
   }
-
-  Tensor Encode(const Tensor& x, const Tensor&) override { return Code(x); }
-  Tensor Decode(const Tensor& z, const Tensor&) override {
-    return decoder_(z, Activation::kSigmoid);
-  }
-  int64_t code_size() const override { return encoder_.out(); }
-
- private:
-  Tensor Code(const Tensor& x) const {
-    return encoder_(x, Activation::kRelu);
-  }
-
-  LinearLayer encoder_, decoder_;
 };
 
 }  // namespace

@@ -16,12 +16,10 @@
 namespace latent {
 namespace {
 
-class ContractiveAe : public Model {
+class ContractiveAe : public OneLayerAe {
  public:
   ContractiveAe(int64_t features, int64_t code, double lambda)
-      : lambda_(lambda),
-        encoder_(params_, "encoder.fc", features, code),
-        decoder_(params_, "decoder.fc", code, features) {}
+      : OneLayerAe(features, code, Activation::kSigmoid), lambda_(lambda) {}
 
   LossOutput Loss(const Tensor& x, const Tensor&, const StepContext&) override {
     const Tensor h = Code(x);
@@ -32,17 +30,7 @@ class ContractiveAe : public Model {
             {{"recon", recon}, {"contractive", contractive}, {"sqerr", SquaredError(logits, x)}}};
   }
 
-  Tensor Encode(const Tensor& x, const Tensor&) override { return Code(x); }
-  Tensor Decode(const Tensor& z, const Tensor&) override {
-    return decoder_(z, Activation::kSigmoid);
-  }
-  int64_t code_size() const override { return encoder_.out(); }
-
  private:
-  Tensor Code(const Tensor& x) const {
-    return encoder_(x, Activation::kSigmoid);
-  }
-
   // ||J_f(x)||_F^2 per row: (B, H) @ (H, 1) -> (B, 1).
   Tensor JacobianNorm2(const Tensor& h) const {
     const int64_t hidden = encoder_.out();
@@ -52,7 +40,6 @@ class ContractiveAe : public Model {
   }
 
   double lambda_;
-  LinearLayer encoder_, decoder_;
 };
 
 }  // namespace

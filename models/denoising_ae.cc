@@ -19,12 +19,10 @@
 namespace latent {
 namespace {
 
-class DenoisingAe : public Model {
+class DenoisingAe : public OneLayerAe {
  public:
   DenoisingAe(int64_t features, int64_t code, kernels::Corruption noise, double level)
-      : noise_(noise), level_(level),
-        encoder_(params_, "encoder.fc", features, code),
-        decoder_(params_, "decoder.fc", code, features) {}
+      : OneLayerAe(features, code, Activation::kRelu), noise_(noise), level_(level) {}
 
   LossOutput Loss(const Tensor& x, const Tensor&, const StepContext& ctx) override {
     const Tensor corrupted = Corrupt(x, noise_, level_, ctx.seed, CorruptionOffset(ctx));
@@ -33,20 +31,9 @@ class DenoisingAe : public Model {
     return {recon, {{"recon", recon}, {"sqerr", SquaredError(logits, x)}}};
   }
 
-  Tensor Encode(const Tensor& x, const Tensor&) override { return Code(x); }
-  Tensor Decode(const Tensor& z, const Tensor&) override {
-    return decoder_(z, Activation::kSigmoid);
-  }
-  int64_t code_size() const override { return encoder_.out(); }
-
  private:
-  Tensor Code(const Tensor& x) const {
-    return encoder_(x, Activation::kRelu);
-  }
-
   kernels::Corruption noise_;
   double level_;
-  LinearLayer encoder_, decoder_;
 };
 
 }  // namespace

@@ -16,12 +16,11 @@
 namespace latent {
 namespace {
 
-class OvercompleteAe : public Model {
+class OvercompleteAe : public OneLayerAe {
  public:
   OvercompleteAe(int64_t features, int64_t code, bool noise, double lambda, double sigma)
-      : noise_(noise), lambda_(lambda), sigma_(sigma),
-        encoder_(params_, "encoder.fc", features, code),
-        decoder_(params_, "decoder.fc", code, features) {}
+      : OneLayerAe(features, code, Activation::kRelu),
+        noise_(noise), lambda_(lambda), sigma_(sigma) {}
 
   LossOutput Loss(const Tensor& x, const Tensor&, const StepContext& ctx) override {
     const Tensor input =
@@ -36,20 +35,9 @@ class OvercompleteAe : public Model {
     return {Add(recon, sparsity), {{"recon", recon}, {"sparsity", sparsity}, {"sqerr", sqerr}}};
   }
 
-  Tensor Encode(const Tensor& x, const Tensor&) override { return Code(x); }
-  Tensor Decode(const Tensor& z, const Tensor&) override {
-    return decoder_(z, Activation::kSigmoid);
-  }
-  int64_t code_size() const override { return encoder_.out(); }
-
  private:
-  Tensor Code(const Tensor& x) const {
-    return encoder_(x, Activation::kRelu);
-  }
-
   bool noise_;
   double lambda_, sigma_;
-  LinearLayer encoder_, decoder_;
 };
 
 }  // namespace

@@ -19,12 +19,11 @@
 namespace latent {
 namespace {
 
-class SparseAe : public Model {
+class SparseAe : public OneLayerAe {
  public:
   SparseAe(int64_t features, int64_t code, bool kl, double rho, double beta, double lambda)
-      : kl_(kl), rho_(rho), beta_(beta), lambda_(lambda),
-        encoder_(params_, "encoder.fc", features, code),
-        decoder_(params_, "decoder.fc", code, features) {}
+      : OneLayerAe(features, code, Activation::kSigmoid),
+        kl_(kl), rho_(rho), beta_(beta), lambda_(lambda) {}
 
   LossOutput Loss(const Tensor& x, const Tensor&, const StepContext&) override {
     const Tensor h = Code(x);
@@ -39,17 +38,7 @@ class SparseAe : public Model {
              {"sqerr", SquaredError(logits, x)}}};
   }
 
-  Tensor Encode(const Tensor& x, const Tensor&) override { return Code(x); }
-  Tensor Decode(const Tensor& z, const Tensor&) override {
-    return decoder_(z, Activation::kSigmoid);
-  }
-  int64_t code_size() const override { return encoder_.out(); }
-
  private:
-  Tensor Code(const Tensor& x) const {
-    return encoder_(x, Activation::kSigmoid);
-  }
-
   // beta B sum_j KL(rho || rho_hat_j)
   //   = beta B (sum_j [-rho log rho_hat_j - (1 - rho) log(1 - rho_hat_j)] + H c),
   // with c = rho log rho + (1 - rho) log(1 - rho) the part that does not depend on the model.
@@ -65,7 +54,6 @@ class SparseAe : public Model {
 
   bool kl_;
   double rho_, beta_, lambda_;
-  LinearLayer encoder_, decoder_;
 };
 
 }  // namespace
