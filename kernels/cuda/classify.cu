@@ -13,6 +13,7 @@
 #include "core/cuda_runtime.h"
 #include "kernels/classify.h"
 #include "kernels/cuda/common.cuh"
+#include "kernels/cuda/launch.cuh"
 
 namespace latent::kernels {
 namespace {
@@ -20,6 +21,7 @@ namespace {
 using cuda_detail::ElementBlock;
 using cuda_detail::ElementGrid;
 using cuda_detail::ForEachElement2d;
+using cuda_detail::LaunchKernel;
 using cuda_detail::RowBlocks;
 using cuda_detail::WarpSum;
 
@@ -69,9 +71,8 @@ __global__ void OneHotKernel(int64_t B, int64_t C, const int32_t* labels, float*
 void LaunchCrossEntropy(int64_t B, int64_t C, const float* logits, const int32_t* labels,
                         const float* dout, float* out, float* dlogits) {
   if (B <= 0 || C <= 0) return;
-  CrossEntropyKernel<<<RowBlocks(B, kWarpsPerBlock), kWarpsPerBlock * 32, 0,
-                       CurrentCudaStream()>>>(B, C, logits, labels, dout, out, dlogits);
-  LATENT_CUDA_CHECK_LAUNCH("CrossEntropyKernel");
+  LaunchKernel("CrossEntropyKernel", CrossEntropyKernel, RowBlocks(B, kWarpsPerBlock),
+               kWarpsPerBlock * 32, B, C, logits, labels, dout, out, dlogits);
 }
 
 }  // namespace
@@ -88,8 +89,7 @@ void SoftmaxCrossEntropyBackwardCuda(int64_t B, int64_t C, const float* logits,
 
 void OneHotCuda(int64_t B, int64_t C, const int32_t* labels, float* out) {
   if (B <= 0 || C <= 0) return;
-  OneHotKernel<<<ElementGrid(B, C), ElementBlock(), 0, CurrentCudaStream()>>>(B, C, labels, out);
-  LATENT_CUDA_CHECK_LAUNCH("OneHotKernel");
+  LaunchKernel("OneHotKernel", OneHotKernel, ElementGrid(B, C), ElementBlock(), B, C, labels, out);
 }
 
 }  // namespace latent::kernels

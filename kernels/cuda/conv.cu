@@ -30,6 +30,7 @@
 #include "core/error.h"
 #include "kernels/conv.h"
 #include "kernels/cuda/common.cuh"
+#include "kernels/cuda/launch.cuh"
 #include "kernels/gemm.h"
 
 namespace latent::kernels {
@@ -38,6 +39,7 @@ namespace {
 using cuda_detail::ElementBlock;
 using cuda_detail::ElementGrid;
 using cuda_detail::ForEachElement2d;
+using cuda_detail::LaunchKernel;
 
 // 32 Mi floats (128 MiB) of column matrix per chunk: every MNIST layer at batch 128 is one chunk
 // (the largest needs 3.2 Mi floats), and an evaluation batch of 10000 images is a few.
@@ -129,28 +131,24 @@ __global__ void FromChannelRowsKernel(int64_t n, int64_t K, int64_t P, const flo
 
 void Im2col(const ConvShape& s, int64_t n, const float* x, float* col) {
   const int64_t rows = s.in_channels * s.kernel_h * s.kernel_w, cols = n * s.out_h * s.out_w;
-  Im2colKernel<<<ElementGrid(rows, cols), ElementBlock(), 0, CurrentCudaStream()>>>(s, n, x, col);
-  LATENT_CUDA_CHECK_LAUNCH("Im2colKernel");
+  LaunchKernel("Im2colKernel", Im2colKernel, ElementGrid(rows, cols), ElementBlock(), s, n, x, col);
 }
 
 void Col2im(const ConvShape& s, int64_t n, const float* col, const float* bias, float* dx) {
   const int64_t rows = n * s.in_channels, cols = s.in_h * s.in_w;
-  Col2imKernel<<<ElementGrid(rows, cols), ElementBlock(), 0, CurrentCudaStream()>>>(s, n, col, bias,
-                                                                                    dx);
-  LATENT_CUDA_CHECK_LAUNCH("Col2imKernel");
+  LaunchKernel("Col2imKernel", Col2imKernel, ElementGrid(rows, cols), ElementBlock(), s, n, col,
+               bias, dx);
 }
 
 void ToChannelRows(int64_t n, int64_t K, int64_t P, const float* src, float* dst) {
-  ToChannelRowsKernel<<<ElementGrid(n * K, P), ElementBlock(), 0, CurrentCudaStream()>>>(n, K, P,
-                                                                                         src, dst);
-  LATENT_CUDA_CHECK_LAUNCH("ToChannelRowsKernel");
+  LaunchKernel("ToChannelRowsKernel", ToChannelRowsKernel, ElementGrid(n * K, P), ElementBlock(), n,
+               K, P, src, dst);
 }
 
 void FromChannelRows(int64_t n, int64_t K, int64_t P, const float* src, const float* bias,
                      float* dst) {
-  FromChannelRowsKernel<<<ElementGrid(n * K, P), ElementBlock(), 0, CurrentCudaStream()>>>(
-      n, K, P, src, bias, dst);
-  LATENT_CUDA_CHECK_LAUNCH("FromChannelRowsKernel");
+  LaunchKernel("FromChannelRowsKernel", FromChannelRowsKernel, ElementGrid(n * K, P),
+               ElementBlock(), n, K, P, src, bias, dst);
 }
 
 // Sizes every launcher relies on; the op (core/ops_conv.cc) has already checked them against the

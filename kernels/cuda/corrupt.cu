@@ -10,11 +10,13 @@
 #include "core/philox.h"
 #include "kernels/corrupt.h"
 #include "kernels/cuda/common.cuh"
+#include "kernels/cuda/launch.cuh"
 
 namespace latent::kernels {
 namespace {
 
 using cuda_detail::BlocksFor;
+using cuda_detail::LaunchKernel;
 
 constexpr int kThreads = 256;
 
@@ -46,9 +48,8 @@ __global__ void CorruptKernel(Corruption kind, int64_t n, float level, uint64_t 
 void CorruptCuda(Corruption kind, int64_t n, float level, uint64_t seed, uint64_t offset,
                  const float* x, float* y) {
   if (n <= 0) return;
-  CorruptKernel<<<BlocksFor(n, kThreads), kThreads, 0, CurrentCudaStream()>>>(kind, n, level, seed,
-                                                                              offset, x, y);
-  LATENT_CUDA_CHECK_LAUNCH("CorruptKernel");
+  LaunchKernel("CorruptKernel", CorruptKernel, BlocksFor(n, kThreads), kThreads, kind, n, level,
+               seed, offset, x, y);
 }
 
 }  // namespace latent::kernels

@@ -20,6 +20,7 @@
 #include "core/error.h"
 #include "core/philox.h"
 #include "kernels/cuda/common.cuh"
+#include "kernels/cuda/launch.cuh"
 #include "kernels/elementwise.h"
 
 namespace latent::kernels {
@@ -29,6 +30,7 @@ using cuda_detail::BlocksFor;
 using cuda_detail::ElementBlock;
 using cuda_detail::ElementGrid;
 using cuda_detail::ForEachElement2d;
+using cuda_detail::LaunchKernel;
 using cuda_detail::Sigmoid;
 
 constexpr int kThreads = 256;
@@ -170,66 +172,59 @@ bool IsKnown(UnaryOp op) {
 void UnaryForwardCuda(UnaryOp op, int64_t n, float alpha, const float* x, float* y) {
   LATENT_CHECK(IsKnown(op), "UnaryForwardCuda: unknown UnaryOp ", static_cast<int>(op));
   if (n <= 0) return;
-  UnaryForwardKernel<<<BlocksFor(n, kThreads), kThreads, 0, CurrentCudaStream()>>>(op, n, alpha, x,
-                                                                                   y);
-  LATENT_CUDA_CHECK_LAUNCH("UnaryForwardKernel");
+  LaunchKernel("UnaryForwardKernel", UnaryForwardKernel, BlocksFor(n, kThreads), kThreads, op, n,
+               alpha, x, y);
 }
 
 void UnaryBackwardCuda(UnaryOp op, int64_t n, float alpha, const float* x, const float* y,
                        const float* dy, float* dx) {
   LATENT_CHECK(IsKnown(op), "UnaryBackwardCuda: unknown UnaryOp ", static_cast<int>(op));
   if (n <= 0) return;
-  UnaryBackwardKernel<<<BlocksFor(n, kThreads), kThreads, 0, CurrentCudaStream()>>>(op, n, alpha, x,
-                                                                                    y, dy, dx);
-  LATENT_CUDA_CHECK_LAUNCH("UnaryBackwardKernel");
+  LaunchKernel("UnaryBackwardKernel", UnaryBackwardKernel, BlocksFor(n, kThreads), kThreads, op, n,
+               alpha, x, y, dy, dx);
 }
 
 void BinaryCuda(BinaryOp op, int64_t n, const float* a, const float* b, float* c) {
   LATENT_CHECK(op == BinaryOp::kAdd || op == BinaryOp::kSub || op == BinaryOp::kMul,
                "BinaryCuda: unknown BinaryOp ", static_cast<int>(op));
   if (n <= 0) return;
-  BinaryKernel<<<BlocksFor(n, kThreads), kThreads, 0, CurrentCudaStream()>>>(op, n, a, b, c);
-  LATENT_CUDA_CHECK_LAUNCH("BinaryKernel");
+  LaunchKernel("BinaryKernel", BinaryKernel, BlocksFor(n, kThreads), kThreads, op, n, a, b, c);
 }
 
 void AxpbyCuda(int64_t n, float a, const float* x, float b, float* y) {
   if (n <= 0) return;
-  AxpbyKernel<<<BlocksFor(n, kThreads), kThreads, 0, CurrentCudaStream()>>>(n, a, x, b, y);
-  LATENT_CUDA_CHECK_LAUNCH("AxpbyKernel");
+  LaunchKernel("AxpbyKernel", AxpbyKernel, BlocksFor(n, kThreads), kThreads, n, a, x, b, y);
 }
 
 void FillCuda(int64_t n, float value, float* y) {
   if (n <= 0) return;
-  FillKernel<float><<<BlocksFor(n, kThreads), kThreads, 0, CurrentCudaStream()>>>(n, value, y);
-  LATENT_CUDA_CHECK_LAUNCH("FillKernel<float>");
+  LaunchKernel("FillKernel<float>", FillKernel<float>, BlocksFor(n, kThreads), kThreads, n, value,
+               y);
 }
 
 void FillCudaI32(int64_t n, int32_t value, int32_t* y) {
   if (n <= 0) return;
-  FillKernel<int32_t><<<BlocksFor(n, kThreads), kThreads, 0, CurrentCudaStream()>>>(n, value, y);
-  LATENT_CUDA_CHECK_LAUNCH("FillKernel<int32_t>");
+  LaunchKernel("FillKernel<int32_t>", FillKernel<int32_t>, BlocksFor(n, kThreads), kThreads, n,
+               value, y);
 }
 
 void BroadcastScalarCuda(int64_t n, float scale, const float* s, float* y) {
   if (n <= 0) return;
   // s stays on the device: reading it here would stall the host on the stream.
-  BroadcastScalarKernel<<<BlocksFor(n, kThreads), kThreads, 0, CurrentCudaStream()>>>(n, scale, s,
-                                                                                      y);
-  LATENT_CUDA_CHECK_LAUNCH("BroadcastScalarKernel");
+  LaunchKernel("BroadcastScalarKernel", BroadcastScalarKernel, BlocksFor(n, kThreads), kThreads, n,
+               scale, s, y);
 }
 
 void AddBiasRowsCuda(int64_t rows, int64_t cols, const float* bias, float* y) {
   if (rows <= 0 || cols <= 0) return;
-  AddBiasRowsKernel<<<ElementGrid(rows, cols), ElementBlock(), 0, CurrentCudaStream()>>>(rows, cols,
-                                                                                         bias, y);
-  LATENT_CUDA_CHECK_LAUNCH("AddBiasRowsKernel");
+  LaunchKernel("AddBiasRowsKernel", AddBiasRowsKernel, ElementGrid(rows, cols), ElementBlock(),
+               rows, cols, bias, y);
 }
 
 void DropoutCuda(int64_t n, float p, uint64_t seed, uint64_t offset, const float* x, float* y) {
   if (n <= 0) return;
-  DropoutKernel<<<BlocksFor(n, kThreads), kThreads, 0, CurrentCudaStream()>>>(
-      n, p, 1.0f / (1.0f - p), seed, offset, x, y);
-  LATENT_CUDA_CHECK_LAUNCH("DropoutKernel");
+  LaunchKernel("DropoutKernel", DropoutKernel, BlocksFor(n, kThreads), kThreads, n, p,
+               1.0f / (1.0f - p), seed, offset, x, y);
 }
 
 }  // namespace latent::kernels

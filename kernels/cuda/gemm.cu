@@ -36,12 +36,14 @@
 #include "core/cuda_runtime.h"
 #include "core/error.h"
 #include "kernels/cuda/common.cuh"
+#include "kernels/cuda/launch.cuh"
 #include "kernels/gemm.h"
 
 namespace latent::kernels {
 namespace {
 
 using cuda_detail::CeilDiv;
+using cuda_detail::LaunchKernel;
 
 constexpr int kThreads = 256;  // 16 x 16: thread (ty, tx) = (tid / 16, tid % 16)
 constexpr int kBK = 8;         // depth of one K-slice in shared memory
@@ -246,9 +248,8 @@ void LaunchTiled(int64_t M, int64_t N, int64_t K, float alpha, const float* A, i
   LATENT_CHECK(CeilDiv(M, kBM) <= 65535, "GemmCuda: M = ", M, " needs more than 65535 row tiles");
   const dim3 grid(static_cast<unsigned>(CeilDiv(N, kBN)), static_cast<unsigned>(CeilDiv(M, kBM)));
   const bool vec_a = Aligned16(A, lda), vec_b = Aligned16(B, ldb), vec_c = Aligned16(C, ldc);
-  SgemmTiledKernel<kBM, kBN, kTransA, kTransB><<<grid, kThreads, 0, CurrentCudaStream()>>>(
-      M, N, K, alpha, A, lda, vec_a, B, ldb, vec_b, beta, C, ldc, vec_c, ep);
-  LATENT_CUDA_CHECK_LAUNCH("SgemmTiledKernel");
+  LaunchKernel("SgemmTiledKernel", SgemmTiledKernel<kBM, kBN, kTransA, kTransB, Epilogue>, grid,
+               kThreads, M, N, K, alpha, A, lda, vec_a, B, ldb, vec_b, beta, C, ldc, vec_c, ep);
 }
 
 // Picks the tile shape: 128 x 128 when that gives at least one block per SM, else 64 x 64.

@@ -16,6 +16,7 @@
 
 #include "core/cuda_runtime.h"
 #include "kernels/cuda/common.cuh"
+#include "kernels/cuda/launch.cuh"
 #include "kernels/loss.h"
 
 namespace latent::kernels {
@@ -25,6 +26,7 @@ using cuda_detail::BlockSum;
 using cuda_detail::ElementBlock;
 using cuda_detail::ElementGrid;
 using cuda_detail::ForEachElement2d;
+using cuda_detail::LaunchKernel;
 using cuda_detail::RowBlocks;
 using cuda_detail::Sigmoid;
 
@@ -87,33 +89,29 @@ void BceWithLogitsForwardCuda(int64_t rows, int64_t cols, const float* x, const 
                               float* out) {
   if (rows <= 0) return;
   cols = std::max<int64_t>(cols, 0);  // cols == 0 still launches: each out[r] must become 0
-  RowLossKernel<BceTerm>
-      <<<RowBlocks(rows, 1), kThreads, 0, CurrentCudaStream()>>>(rows, cols, x, t, out);
-  LATENT_CUDA_CHECK_LAUNCH("RowLossKernel<BceTerm>");
+  LaunchKernel("RowLossKernel<BceTerm>", RowLossKernel<BceTerm>, RowBlocks(rows, 1), kThreads, rows,
+               cols, x, t, out);
 }
 
 void BceWithLogitsBackwardCuda(int64_t rows, int64_t cols, const float* x, const float* t,
                                const float* dout, float* dx, float* dt) {
   if (rows <= 0 || cols <= 0) return;
-  BceWithLogitsBackwardKernel<<<ElementGrid(rows, cols), ElementBlock(), 0, CurrentCudaStream()>>>(
-      rows, cols, x, t, dout, dx, dt);
-  LATENT_CUDA_CHECK_LAUNCH("BceWithLogitsBackwardKernel");
+  LaunchKernel("BceWithLogitsBackwardKernel", BceWithLogitsBackwardKernel, ElementGrid(rows, cols),
+               ElementBlock(), rows, cols, x, t, dout, dx, dt);
 }
 
 void MseForwardCuda(int64_t rows, int64_t cols, const float* a, const float* b, float* out) {
   if (rows <= 0) return;
   cols = std::max<int64_t>(cols, 0);
-  RowLossKernel<MseTerm>
-      <<<RowBlocks(rows, 1), kThreads, 0, CurrentCudaStream()>>>(rows, cols, a, b, out);
-  LATENT_CUDA_CHECK_LAUNCH("RowLossKernel<MseTerm>");
+  LaunchKernel("RowLossKernel<MseTerm>", RowLossKernel<MseTerm>, RowBlocks(rows, 1), kThreads, rows,
+               cols, a, b, out);
 }
 
 void MseBackwardCuda(int64_t rows, int64_t cols, const float* a, const float* b, const float* dout,
                      float* da, float* db) {
   if (rows <= 0 || cols <= 0 || (da == nullptr && db == nullptr)) return;
-  MseBackwardKernel<<<ElementGrid(rows, cols), ElementBlock(), 0, CurrentCudaStream()>>>(
-      rows, cols, a, b, dout, da, db);
-  LATENT_CUDA_CHECK_LAUNCH("MseBackwardKernel");
+  LaunchKernel("MseBackwardKernel", MseBackwardKernel, ElementGrid(rows, cols), ElementBlock(),
+               rows, cols, a, b, dout, da, db);
 }
 
 }  // namespace latent::kernels

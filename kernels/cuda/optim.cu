@@ -16,6 +16,7 @@
 #include "core/cuda_runtime.h"
 #include "core/error.h"
 #include "kernels/cuda/common.cuh"
+#include "kernels/cuda/launch.cuh"
 #include "kernels/optim.h"
 
 namespace latent::kernels {
@@ -23,6 +24,7 @@ namespace {
 
 using cuda_detail::Aligned16;
 using cuda_detail::BlocksFor;
+using cuda_detail::LaunchKernel;
 
 constexpr int kThreads = 256;
 
@@ -73,9 +75,8 @@ __global__ void SgdKernel(int64_t n, float lr, float momentum, float* p, const f
 
 void SgdCuda(int64_t n, float lr, float momentum, float* p, const float* g, float* velocity) {
   if (n <= 0) return;
-  SgdKernel<<<BlocksFor(n, kThreads), kThreads, 0, CurrentCudaStream()>>>(n, lr, momentum, p, g,
-                                                                          velocity);
-  LATENT_CUDA_CHECK_LAUNCH("SgdKernel");
+  LaunchKernel("SgdKernel", SgdKernel, BlocksFor(n, kThreads), kThreads, n, lr, momentum, p, g,
+               velocity);
 }
 
 void AdamCuda(int64_t n, const AdamParams& hp, float* p, const float* g, float* m, float* v) {
@@ -87,9 +88,8 @@ void AdamCuda(int64_t n, const AdamParams& hp, float* p, const float* g, float* 
   const int64_t vec_count = aligned ? n / 4 : 0;
   // Threads needed: one per float4, or one per scalar when the scalar loop has more to do.
   const int64_t work = std::max(vec_count, n - 4 * vec_count);
-  AdamKernel<<<BlocksFor(work, kThreads), kThreads, 0, CurrentCudaStream()>>>(n, vec_count, hp, p,
-                                                                              g, m, v);
-  LATENT_CUDA_CHECK_LAUNCH("AdamKernel");
+  LaunchKernel("AdamKernel", AdamKernel, BlocksFor(work, kThreads), kThreads, n, vec_count, hp, p,
+               g, m, v);
 }
 
 }  // namespace latent::kernels

@@ -17,12 +17,14 @@
 #include "core/cuda_runtime.h"
 #include "core/philox.h"
 #include "kernels/cuda/common.cuh"
+#include "kernels/cuda/launch.cuh"
 #include "kernels/random.h"
 
 namespace latent::kernels {
 namespace {
 
 using cuda_detail::BlocksFor;
+using cuda_detail::LaunchKernel;
 
 constexpr int kThreads = 256;
 
@@ -58,22 +60,19 @@ __global__ void NormalKernel(int64_t n, uint64_t seed, uint64_t offset, float* y
 
 void UniformCuda(int64_t n, uint64_t seed, uint64_t offset, float* y) {
   if (n <= 0) return;
-  UniformKernel<<<BlocksFor((n + 3) / 4, kThreads), kThreads, 0, CurrentCudaStream()>>>(
-      n, seed, offset, nullptr, y);
-  LATENT_CUDA_CHECK_LAUNCH("UniformKernel");
+  LaunchKernel("UniformKernel", UniformKernel, BlocksFor((n + 3) / 4, kThreads), kThreads, n, seed,
+               offset, nullptr, y);
 }
 
 void NormalCuda(int64_t n, uint64_t seed, uint64_t offset, float* y) {
   if (n <= 0) return;
-  NormalKernel<<<BlocksFor(n, kThreads), kThreads, 0, CurrentCudaStream()>>>(n, seed, offset, y);
-  LATENT_CUDA_CHECK_LAUNCH("NormalKernel");
+  LaunchKernel("NormalKernel", NormalKernel, BlocksFor(n, kThreads), kThreads, n, seed, offset, y);
 }
 
 void BernoulliCuda(int64_t n, uint64_t seed, uint64_t offset, const float* p, float* y) {
   if (n <= 0) return;
-  UniformKernel<<<BlocksFor((n + 3) / 4, kThreads), kThreads, 0, CurrentCudaStream()>>>(
-      n, seed, offset, p, y);
-  LATENT_CUDA_CHECK_LAUNCH("UniformKernel (Bernoulli)");
+  LaunchKernel("UniformKernel (Bernoulli)", UniformKernel, BlocksFor((n + 3) / 4, kThreads),
+               kThreads, n, seed, offset, p, y);
 }
 
 }  // namespace latent::kernels

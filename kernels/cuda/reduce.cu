@@ -28,6 +28,7 @@
 #include "core/cuda_runtime.h"
 #include "core/error.h"
 #include "kernels/cuda/common.cuh"
+#include "kernels/cuda/launch.cuh"
 #include "kernels/reduce.h"
 
 namespace latent::kernels {
@@ -38,6 +39,7 @@ using cuda_detail::CeilDiv;
 using cuda_detail::ElementBlock;
 using cuda_detail::ElementGrid;
 using cuda_detail::ForEachElement2d;
+using cuda_detail::LaunchKernel;
 using cuda_detail::RowBlocks;
 using cuda_detail::WarpSum;
 
@@ -131,9 +133,8 @@ __global__ void BroadcastKernel(int64_t rows, int64_t cols, bool along_rows, con
 
 void LaunchBroadcast(int64_t rows, int64_t cols, bool along_rows, const float* v, float* y) {
   if (rows <= 0 || cols <= 0) return;
-  BroadcastKernel<<<ElementGrid(rows, cols), ElementBlock(), 0, CurrentCudaStream()>>>(
-      rows, cols, along_rows, v, y);
-  LATENT_CUDA_CHECK_LAUNCH("BroadcastKernel");
+  LaunchKernel("BroadcastKernel", BroadcastKernel, ElementGrid(rows, cols), ElementBlock(), rows,
+               cols, along_rows, v, y);
 }
 
 }  // namespace
@@ -143,18 +144,15 @@ void SumCuda(int64_t n, const float* x, float* out) {
   constexpr int64_t kItemsPerThread = 8;  // below this much work per thread, fewer blocks
   constexpr int64_t kMaxBlocks = 1024;    // partials the one-block second pass adds (4 a thread)
   const int64_t blocks = std::clamp<int64_t>(CeilDiv(n, kThreads * kItemsPerThread), 1, kMaxBlocks);
-  cudaStream_t stream = CurrentCudaStream();
   if (blocks == 1) {
-    SumKernel<float, float><<<1, kThreads, 0, stream>>>(n, x, out);
-    LATENT_CUDA_CHECK_LAUNCH("SumKernel<float, float>");
+    LaunchKernel("SumKernel<float, float>", SumKernel<float, float>, 1, kThreads, n, x, out);
     return;
   }
   Scratch partials(static_cast<size_t>(blocks) * sizeof(double));  // (blocks)
-  SumKernel<float, double>
-      <<<static_cast<unsigned>(blocks), kThreads, 0, stream>>>(n, x, partials.get());
-  LATENT_CUDA_CHECK_LAUNCH("SumKernel<float, double>");
-  SumKernel<double, float><<<1, kThreads, 0, stream>>>(blocks, partials.get(), out);
-  LATENT_CUDA_CHECK_LAUNCH("SumKernel<double, float>");
+  LaunchKernel("SumKernel<float, double>", SumKernel<float, double>, static_cast<unsigned>(blocks),
+               kThreads, n, x, partials.get());
+  LaunchKernel("SumKernel<double, float>", SumKernel<double, float>, 1, kThreads, blocks,
+               partials.get(), out);
 }
 
 void ColumnSumCuda(int64_t rows, int64_t cols, const float* x, float* out) {
@@ -164,29 +162,24 @@ void ColumnSumCuda(int64_t rows, int64_t cols, const float* x, float* out) {
   const int64_t slab_rows = CeilDiv(rows, slabs);
   const auto col_tiles = static_cast<unsigned>(CeilDiv(cols, kColTile));
   const dim3 block(kColTile, kRowLanes);
-  cudaStream_t stream = CurrentCudaStream();
   if (slabs == 1) {
-    ColumnSumKernel<float, float>
-        <<<dim3(col_tiles, 1), block, 0, stream>>>(rows, cols, slab_rows, x, out);
-    LATENT_CUDA_CHECK_LAUNCH("ColumnSumKernel<float, float>");
+    LaunchKernel("ColumnSumKernel<float, float>", ColumnSumKernel<float, float>, dim3(col_tiles, 1),
+                 block, rows, cols, slab_rows, x, out);
     return;
   }
   Scratch partials(static_cast<size_t>(slabs * cols) * sizeof(double));  // (slabs, cols)
-  ColumnSumKernel<float, double>
-      <<<dim3(col_tiles, static_cast<unsigned>(slabs)), block, 0, stream>>>(rows, cols, slab_rows,
-                                                                            x, partials.get());
-  LATENT_CUDA_CHECK_LAUNCH("ColumnSumKernel<float, double>");
+  LaunchKernel("ColumnSumKernel<float, double>", ColumnSumKernel<float, double>,
+               dim3(col_tiles, static_cast<unsigned>(slabs)), block, rows, cols, slab_rows, x,
+               partials.get());
   // The partials are a (slabs, cols) matrix: sum its columns as one slab.
-  ColumnSumKernel<double, float>
-      <<<dim3(col_tiles, 1), block, 0, stream>>>(slabs, cols, slabs, partials.get(), out);
-  LATENT_CUDA_CHECK_LAUNCH("ColumnSumKernel<double, float>");
+  LaunchKernel("ColumnSumKernel<double, float>", ColumnSumKernel<double, float>, dim3(col_tiles, 1),
+               block, slabs, cols, slabs, partials.get(), out);
 }
 
 void RowSumCuda(int64_t rows, int64_t cols, const float* x, float* out) {
   if (rows <= 0) return;
   cols = std::max<int64_t>(cols, 0);
-  RowSumKernel<<<RowBlocks(rows, kWarps), kThreads, 0, CurrentCudaStream()>>>(rows, cols, x, out);
-  LATENT_CUDA_CHECK_LAUNCH("RowSumKernel");
+  LaunchKernel("RowSumKernel", RowSumKernel, RowBlocks(rows, kWarps), kThreads, rows, cols, x, out);
 }
 
 void RowBroadcastCuda(int64_t rows, int64_t cols, const float* v, float* y) {

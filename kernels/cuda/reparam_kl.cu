@@ -19,11 +19,13 @@
 #include "core/cuda_runtime.h"
 #include "core/philox.h"
 #include "kernels/cuda/common.cuh"
+#include "kernels/cuda/launch.cuh"
 #include "kernels/reparam_kl.h"
 
 namespace latent::kernels {
 namespace {
 
+using cuda_detail::LaunchKernel;
 using cuda_detail::RowBlocks;
 using cuda_detail::WarpSum;
 
@@ -85,18 +87,16 @@ void ReparamKlForwardCuda(int64_t B, int64_t D, uint64_t seed, uint64_t offset, 
                           const float* logvar, float* z, float* kl) {
   if (B <= 0) return;
   D = std::max<int64_t>(D, 0);  // D == 0 still launches: each kl[b] must become 0
-  ReparamKlForwardKernel<<<RowBlocks(B, kWarps), kThreads, 0, CurrentCudaStream()>>>(
-      B, D, seed, offset, mu, logvar, z, kl);
-  LATENT_CUDA_CHECK_LAUNCH("ReparamKlForwardKernel");
+  LaunchKernel("ReparamKlForwardKernel", ReparamKlForwardKernel, RowBlocks(B, kWarps), kThreads, B,
+               D, seed, offset, mu, logvar, z, kl);
 }
 
 void ReparamKlBackwardCuda(int64_t B, int64_t D, uint64_t seed, uint64_t offset, const float* mu,
                            const float* logvar, const float* dz, const float* dkl, float* dmu,
                            float* dlogvar) {
   if (B <= 0 || D <= 0) return;
-  ReparamKlBackwardKernel<<<RowBlocks(B, kWarps), kThreads, 0, CurrentCudaStream()>>>(
-      B, D, seed, offset, mu, logvar, dz, dkl, dmu, dlogvar);
-  LATENT_CUDA_CHECK_LAUNCH("ReparamKlBackwardKernel");
+  LaunchKernel("ReparamKlBackwardKernel", ReparamKlBackwardKernel, RowBlocks(B, kWarps), kThreads,
+               B, D, seed, offset, mu, logvar, dz, dkl, dmu, dlogvar);
 }
 
 }  // namespace latent::kernels

@@ -17,6 +17,7 @@
 
 #include "core/cuda_runtime.h"
 #include "kernels/cuda/common.cuh"
+#include "kernels/cuda/launch.cuh"
 #include "kernels/rows.h"
 
 namespace latent::kernels {
@@ -25,6 +26,7 @@ namespace {
 using cuda_detail::ElementBlock;
 using cuda_detail::ElementGrid;
 using cuda_detail::ForEachElement2d;
+using cuda_detail::LaunchKernel;
 
 template <typename T>
 __global__ void GatherRowsKernel(int64_t B, int64_t D, const int32_t* index, const T* x, T* out) {
@@ -71,38 +73,33 @@ __global__ void SplitColsKernel(int64_t B, int64_t Da, int64_t Db, const float* 
 
 void GatherRowsCuda(int64_t B, int64_t D, const int32_t* index, const float* x, float* out) {
   if (B <= 0 || D <= 0) return;
-  GatherRowsKernel<float>
-      <<<ElementGrid(B, D), ElementBlock(), 0, CurrentCudaStream()>>>(B, D, index, x, out);
-  LATENT_CUDA_CHECK_LAUNCH("GatherRowsKernel<float>");
+  LaunchKernel("GatherRowsKernel<float>", GatherRowsKernel<float>, ElementGrid(B, D),
+               ElementBlock(), B, D, index, x, out);
 }
 
 void GatherRowsCudaI32(int64_t B, int64_t D, const int32_t* index, const int32_t* x, int32_t* out) {
   if (B <= 0 || D <= 0) return;
-  GatherRowsKernel<int32_t>
-      <<<ElementGrid(B, D), ElementBlock(), 0, CurrentCudaStream()>>>(B, D, index, x, out);
-  LATENT_CUDA_CHECK_LAUNCH("GatherRowsKernel<int32_t>");
+  LaunchKernel("GatherRowsKernel<int32_t>", GatherRowsKernel<int32_t>, ElementGrid(B, D),
+               ElementBlock(), B, D, index, x, out);
 }
 
 void ScatterAddRowsCuda(int64_t B, int64_t N, int64_t D, const int32_t* index, const float* dout,
                         float* dx) {
   if (B <= 0 || N <= 0 || D <= 0) return;
-  ScatterAddRowsKernel<<<ElementGrid(N, D), ElementBlock(), 0, CurrentCudaStream()>>>(
-      B, N, D, index, dout, dx);
-  LATENT_CUDA_CHECK_LAUNCH("ScatterAddRowsKernel");
+  LaunchKernel("ScatterAddRowsKernel", ScatterAddRowsKernel, ElementGrid(N, D), ElementBlock(), B,
+               N, D, index, dout, dx);
 }
 
 void ConcatColsCuda(int64_t B, int64_t Da, int64_t Db, const float* a, const float* b, float* out) {
   if (B <= 0 || Da + Db <= 0) return;
-  ConcatColsKernel<<<ElementGrid(B, Da + Db), ElementBlock(), 0, CurrentCudaStream()>>>(B, Da, Db,
-                                                                                        a, b, out);
-  LATENT_CUDA_CHECK_LAUNCH("ConcatColsKernel");
+  LaunchKernel("ConcatColsKernel", ConcatColsKernel, ElementGrid(B, Da + Db), ElementBlock(), B, Da,
+               Db, a, b, out);
 }
 
 void SplitColsCuda(int64_t B, int64_t Da, int64_t Db, const float* out, float* da, float* db) {
   if (B <= 0 || Da + Db <= 0 || (da == nullptr && db == nullptr)) return;
-  SplitColsKernel<<<ElementGrid(B, Da + Db), ElementBlock(), 0, CurrentCudaStream()>>>(B, Da, Db,
-                                                                                       out, da, db);
-  LATENT_CUDA_CHECK_LAUNCH("SplitColsKernel");
+  LaunchKernel("SplitColsKernel", SplitColsKernel, ElementGrid(B, Da + Db), ElementBlock(), B, Da,
+               Db, out, da, db);
 }
 
 }  // namespace latent::kernels
