@@ -21,11 +21,17 @@ class Allocator {
 
 // Wraps a raw allocator (RawAlloc/RawFree) with exact-size free lists. Sizes are rounded up to
 // 256 bytes, which also keeps every block aligned for 512-bit loads.
+//
+// In exact mode it caches nothing and rounds nothing: each block has exactly the size asked for
+// and goes back to the raw allocator when freed, so AddressSanitizer (and the CUDA simulator's
+// redzones) catch an access past the end of a tensor or after its release, which a rounded,
+// recycled block would hide. Exact mode is on in builds with AddressSanitizer, and wherever
+// LATENT_ALLOCATOR=exact (LATENT_ALLOCATOR=caching turns it off).
 class CachingAllocator : public Allocator {
  public:
   using RawAlloc = void* (*)(size_t bytes);
   using RawFree = void (*)(void* ptr);
-  CachingAllocator(RawAlloc raw_alloc, RawFree raw_free) : raw_alloc_(raw_alloc), raw_free_(raw_free) {}
+  CachingAllocator(RawAlloc raw_alloc, RawFree raw_free);
   ~CachingAllocator() override { ReleaseCached(); }
 
   void* Allocate(size_t bytes) override;
@@ -37,6 +43,7 @@ class CachingAllocator : public Allocator {
  private:
   RawAlloc raw_alloc_;
   RawFree raw_free_;
+  bool exact_;
   std::mutex mutex_;
   std::map<size_t, std::vector<void*>> free_blocks_;
   size_t cached_bytes_ = 0;

@@ -33,51 +33,14 @@
 #include "kernels/reduce.h"
 #include "kernels/reparam_kl.h"
 #include "kernels/rows.h"
+#include "tests/cuda_test_util.h"
 
 namespace latent::kernels {
 namespace {
 
+using testing::DeviceBuffer;
+
 constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
-
-// A device array of n T's, freed on scope exit. Copies go through the stream the kernels use (a
-// non-blocking stream does not wait for the legacy default stream) and wait for it.
-template <typename T>
-class DeviceBuffer {
- public:
-  explicit DeviceBuffer(size_t n) : n_(n) {
-    if (n_ > 0) LATENT_CUDA_CHECK(cudaMalloc(&ptr_, n_ * sizeof(T)));
-  }
-  explicit DeviceBuffer(const std::vector<T>& host) : DeviceBuffer(host.size()) { Upload(host); }
-  ~DeviceBuffer() {
-    if (ptr_ != nullptr) cudaFree(ptr_);  // no check: a destructor must not throw
-  }
-  DeviceBuffer(const DeviceBuffer&) = delete;
-  DeviceBuffer& operator=(const DeviceBuffer&) = delete;
-
-  T* get() const { return ptr_; }
-
-  void Upload(const std::vector<T>& host) {
-    LATENT_CHECK(host.size() == n_, "DeviceBuffer::Upload: ", host.size(), " values for ", n_);
-    if (n_ == 0) return;
-    cudaStream_t stream = CurrentCudaStream();
-    LATENT_CUDA_CHECK(
-        cudaMemcpyAsync(ptr_, host.data(), n_ * sizeof(T), cudaMemcpyHostToDevice, stream));
-    LATENT_CUDA_CHECK(cudaStreamSynchronize(stream));
-  }
-  std::vector<T> Download() const {
-    std::vector<T> host(n_);
-    if (n_ == 0) return host;
-    cudaStream_t stream = CurrentCudaStream();
-    LATENT_CUDA_CHECK(
-        cudaMemcpyAsync(host.data(), ptr_, n_ * sizeof(T), cudaMemcpyDeviceToHost, stream));
-    LATENT_CUDA_CHECK(cudaStreamSynchronize(stream));
-    return host;
-  }
-
- private:
-  size_t n_;
-  T* ptr_ = nullptr;
-};
 
 std::vector<float> RandomVector(size_t n, float lo, float hi, std::mt19937& rng) {
   std::uniform_real_distribution<float> dist(lo, hi);

@@ -15,6 +15,7 @@ int RunEval(const Args& args);         // tools/cmd_eval.cc
 int RunBench(const Args& args);   // tools/cmd_bench.cc
 int RunModels(const Args& args);  // tools/cmd_info.cc
 int RunOps(const Args& args);     // tools/cmd_info.cc
+int RunInfo(const Args& args);    // tools/cmd_info.cc
 int RunGradcheck(const Args& args);  // tools/cmd_study.cc
 int RunGrads(const Args& args);      // tools/cmd_study.cc
 int RunGraph(const Args& args);      // tools/cmd_study.cc

@@ -20,6 +20,7 @@ constexpr const char* kUsage =
     "  bench        time a training step (bench step) or a GEMM (bench gemm)\n"
     "  models       list the registered models\n"
     "  ops          list the differentiable ops and their derivatives (Markdown)\n"
+    "  info         what this build is (CUDA off, nvcc or simulated) and the devices it sees\n"
     "  gradcheck    check a model's loss gradient against finite differences, per parameter\n"
     "  grads        trace one backward pass node by node (closed-form VAE gradients beside)\n"
     "  graph        write the autograd graph of a model's loss as Graphviz DOT\n";
@@ -41,6 +42,7 @@ int main(int argc, char** argv) {
     if (command == "bench") return latent::RunBench(args);
     if (command == "models") return latent::RunModels(args);
     if (command == "ops") return latent::RunOps(args);
+    if (command == "info") return latent::RunInfo(args);
     if (command == "gradcheck") return latent::RunGradcheck(args);
     if (command == "grads") return latent::RunGrads(args);
     if (command == "graph") return latent::RunGraph(args);

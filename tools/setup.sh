@@ -3,6 +3,7 @@
 # fetches MNIST into data/mnist, and builds everything (Release) into build/.
 #
 #   tools/setup.sh            install + fetch + build
+#   tools/setup.sh --no-build install + fetch (tools/test_sim.sh builds its own tree)
 #   LATENT_CUDA=OFF tools/setup.sh   build without the CUDA kernels even when nvcc is present
 set -euo pipefail
 
@@ -24,6 +25,7 @@ need_command npm npm
 need_package libgtest-dev
 need_package libstb-dev
 need_package zlib1g-dev
+for extra in ${LATENT_EXTRA_PACKAGES:-}; do need_package "${extra}"; done
 if ((${#missing[@]})); then
   echo "setup: installing ${missing[*]}"
   sudo_cmd=()
@@ -34,6 +36,7 @@ if ((${#missing[@]})); then
 fi
 
 bash tools/fetch_data.sh
+[[ "${1:-}" == "--no-build" ]] && exit 0
 
 # nvcc is not always on PATH; CMake's AUTO mode also looks in /usr/local/cuda.
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DLATENT_CUDA="${LATENT_CUDA:-AUTO}"

@@ -9,6 +9,9 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstdlib>
+
+#include "core/error.h"
 
 namespace latent::kernels::cuda_detail {
 
@@ -16,19 +19,37 @@ namespace latent::kernels::cuda_detail {
 
 constexpr int64_t CeilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
+// `cap`, or less when LATENT_CUDA_GRID_LIMIT=N is set: every launcher whose kernel loops over what
+// its grid does not cover (grid-stride loops, row loops, BlockSum called once per row) sizes its
+// grid with this. The caps below fill any GPU, so those loops turn only at sizes too large to
+// test; a small limit makes them turn at any size (CTest's sim_schedule_* tests run so).
+inline int64_t GridCap(int64_t cap) {
+  static const int64_t limit = [] {
+    const char* v = std::getenv("LATENT_CUDA_GRID_LIMIT");
+    if (v == nullptr || *v == '\0') return int64_t{0};
+    char* end = nullptr;
+    const long long n = std::strtoll(v, &end, 10);
+    LATENT_CHECK(*end == '\0' && n >= 1, "LATENT_CUDA_GRID_LIMIT='", v,
+                 "': expected a number of blocks >= 1");
+    return static_cast<int64_t>(n);
+  }();
+  return limit > 0 ? std::min(cap, limit) : cap;
+}
+
 // Blocks of `threads` threads for a grid-stride loop over `work` items: one item per thread, up to
 // 8192 blocks. That fills any current GPU several times over; beyond it each thread loops, so a
 // launch never asks for more blocks than the hardware allows.
 inline int BlocksFor(int64_t work, int threads) {
   constexpr int64_t kMaxBlocks = 8192;
-  return static_cast<int>(std::min<int64_t>(CeilDiv(work, threads), kMaxBlocks));
+  return static_cast<int>(std::min<int64_t>(CeilDiv(work, threads), GridCap(kMaxBlocks)));
 }
 
 // Blocks for a kernel whose blocks take `rows_per_block` rows at a time (1: a block per row;
 // warps per block: a warp per row), up to 2^20 blocks; beyond that the kernel's row loop gives
 // each block several turns.
 inline unsigned RowBlocks(int64_t rows, int64_t rows_per_block) {
-  return static_cast<unsigned>(std::min<int64_t>(CeilDiv(rows, rows_per_block), int64_t{1} << 20));
+  return static_cast<unsigned>(
+      std::min<int64_t>(CeilDiv(rows, rows_per_block), GridCap(int64_t{1} << 20)));
 }
 
 // The block of the 2-D element kernels: 32 columns x 8 rows, 256 threads. threadIdx.x runs along
@@ -41,8 +62,9 @@ inline dim3 ElementBlock() { return dim3(kTileCols, kTileRows); }
 // The grid for ForEachElement2d over a (rows, cols) matrix. gridDim.y is limited to 65535 (and x
 // is capped alike); ForEachElement2d loops over what does not fit.
 inline dim3 ElementGrid(int64_t rows, int64_t cols) {
-  return dim3(static_cast<unsigned>(std::min<int64_t>(CeilDiv(cols, kTileCols), 65535)),
-              static_cast<unsigned>(std::min<int64_t>(CeilDiv(rows, kTileRows), 65535)));
+  const int64_t cap = GridCap(65535);
+  return dim3(static_cast<unsigned>(std::min<int64_t>(CeilDiv(cols, kTileCols), cap)),
+              static_cast<unsigned>(std::min<int64_t>(CeilDiv(rows, kTileRows), cap)));
 }
 
 // Pointers that float4 (128-bit) loads and stores may use.

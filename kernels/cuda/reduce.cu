@@ -39,6 +39,7 @@ using cuda_detail::CeilDiv;
 using cuda_detail::ElementBlock;
 using cuda_detail::ElementGrid;
 using cuda_detail::ForEachElement2d;
+using cuda_detail::GridCap;
 using cuda_detail::LaunchKernel;
 using cuda_detail::RowBlocks;
 using cuda_detail::WarpSum;
@@ -143,7 +144,8 @@ void SumCuda(int64_t n, const float* x, float* out) {
   n = std::max<int64_t>(n, 0);            // n == 0 still launches: out[0] must become 0
   constexpr int64_t kItemsPerThread = 8;  // below this much work per thread, fewer blocks
   constexpr int64_t kMaxBlocks = 1024;    // partials the one-block second pass adds (4 a thread)
-  const int64_t blocks = std::clamp<int64_t>(CeilDiv(n, kThreads * kItemsPerThread), 1, kMaxBlocks);
+  const int64_t blocks =
+      std::clamp<int64_t>(CeilDiv(n, kThreads * kItemsPerThread), 1, GridCap(kMaxBlocks));
   if (blocks == 1) {
     LaunchKernel("SumKernel<float, float>", SumKernel<float, float>, 1, kThreads, n, x, out);
     return;
@@ -158,7 +160,7 @@ void SumCuda(int64_t n, const float* x, float* out) {
 void ColumnSumCuda(int64_t rows, int64_t cols, const float* x, float* out) {
   if (cols <= 0) return;
   rows = std::max<int64_t>(rows, 0);  // rows == 0 still launches: out must become zeros
-  const int64_t slabs = std::clamp<int64_t>(CeilDiv(rows, kSlabRows), 1, kMaxSlabs);
+  const int64_t slabs = std::clamp<int64_t>(CeilDiv(rows, kSlabRows), 1, GridCap(kMaxSlabs));
   const int64_t slab_rows = CeilDiv(rows, slabs);
   const auto col_tiles = static_cast<unsigned>(CeilDiv(cols, kColTile));
   const dim3 block(kColTile, kRowLanes);

@@ -31,6 +31,7 @@ dim3 gridDim;
 namespace latent::sim {
 
 int running_thread = -1;
+bool race_detector = true;
 
 namespace {
 
@@ -83,8 +84,7 @@ std::vector<std::unique_ptr<Thread>> pool;
 Thread& ThreadAt(int t) { return *pool[static_cast<size_t>(t)]; }
 
 std::string Coords(uint3 v) {
-  return "(" + std::to_string(v.x) + ", " + std::to_string(v.y) + ", " + std::to_string(v.z) +
-         ")";
+  return "(" + std::to_string(v.x) + ", " + std::to_string(v.y) + ", " + std::to_string(v.z) + ")";
 }
 
 // "threads 0-31", "thread 5"
@@ -128,28 +128,32 @@ std::string DescribeBlock() {
   std::abort();
 }
 
-// --- scheduling ------------------------------------------------------------------------------------
+// --- scheduling ----------------------------------------------------------------------------------
 
 void ResetThreadOrder(LaunchState& L) {
   L.thread_order.resize(static_cast<size_t>(L.threads));
   std::iota(L.thread_order.begin(), L.thread_order.end(), 0);
   if (L.order == Order::kReverse) std::reverse(L.thread_order.begin(), L.thread_order.end());
+  if (L.order == Order::kShuffle) std::shuffle(L.thread_order.begin(), L.thread_order.end(), L.rng);
   L.cursor = 0;
 }
 
-// The next ready thread in the schedule's order, continuing from the last one, or -1. The
-// starved warp's threads are taken only when no other thread is ready.
+// The next ready thread in the schedule's order, continuing after the last one, or -1. The
+// starved warp's threads are taken only when no other thread is ready. A shuffled order is drawn
+// again each time the cursor comes round.
 int PickThread(LaunchState& L) {
-  for (int pass = 0; pass < 2; ++pass) {
+  if (L.cursor == L.threads) {
+    L.cursor = 0;
+    if (L.order == Order::kShuffle)
+      std::shuffle(L.thread_order.begin(), L.thread_order.end(), L.rng);
+  }
+  for (int pass = L.starve_warp < 0 ? 1 : 0; pass < 2; ++pass) {
     for (int n = 0; n < L.threads; ++n) {
-      if (L.cursor == L.threads) {
-        L.cursor = 0;
-        if (L.order == Order::kShuffle)
-          std::shuffle(L.thread_order.begin(), L.thread_order.end(), L.rng);
-      }
-      const int t = L.thread_order[static_cast<size_t>(L.cursor++)];
+      const int at = L.cursor + n < L.threads ? L.cursor + n : L.cursor + n - L.threads;
+      const int t = L.thread_order[static_cast<size_t>(at)];
       if (ThreadAt(t).state != State::kReady) continue;
       if (pass == 0 && t / kWarp == L.starve_warp) continue;
+      L.cursor = at + 1;
       return t;
     }
   }
@@ -238,29 +242,43 @@ std::string CheckConfiguration(dim3 grid, dim3 block) {
   return why.str();
 }
 
-// The schedule, first read from the environment.
-Schedule& ScheduleState(std::string* error) {
+// The settings, first read from the environment.
+Settings& SettingsState(std::string* error) {
   static std::string env_error;
-  static Schedule schedule = [] {
-    Schedule s;
+  static Settings settings = [] {
+    Settings s;
     const auto order = [](const char* var, Order* out) {
       const char* v = std::getenv(var);
       if (v == nullptr || *v == '\0') return;
       const std::string text = v;
-      if (text == "forward") *out = Order::kForward;
-      else if (text == "reverse") *out = Order::kReverse;
-      else if (text == "shuffle") *out = Order::kShuffle;
-      else env_error += std::string(var) + "='" + text + "': expected forward, reverse or shuffle. ";
+      if (text == "forward")
+        *out = Order::kForward;
+      else if (text == "reverse")
+        *out = Order::kReverse;
+      else if (text == "shuffle")
+        *out = Order::kShuffle;
+      else
+        env_error += std::string(var) + "='" + text + "': expected forward, reverse or shuffle. ";
     };
     order("LATENT_SIM_BLOCKS", &s.blocks);
     order("LATENT_SIM_THREADS", &s.threads);
     if (const char* v = std::getenv("LATENT_SIM_STARVE_WARP"); v != nullptr && *v != '\0') {
       char* end = nullptr;
       const long w = std::strtol(v, &end, 10);
-      if (std::string(v) == "none") s.starve_warp = -1;
-      else if (*end == '\0' && w >= 0 && w < 32) s.starve_warp = static_cast<int>(w);
-      else env_error += std::string("LATENT_SIM_STARVE_WARP='") + v +
-                        "': expected a warp index 0-31 or none. ";
+      if (std::string(v) == "none")
+        s.starve_warp = -1;
+      else if (*end == '\0' && w >= 0 && w < 32)
+        s.starve_warp = static_cast<int>(w);
+      else
+        env_error +=
+            std::string("LATENT_SIM_STARVE_WARP='") + v + "': expected a warp index 0-31 or none. ";
+    }
+    if (const char* v = std::getenv("LATENT_SIM_RACECHECK"); v != nullptr && *v != '\0') {
+      const std::string text = v;
+      if (text == "0" || text == "1")
+        s.race_detector = text == "1";
+      else
+        env_error += "LATENT_SIM_RACECHECK='" + text + "': expected 1 or 0. ";
     }
     if (const char* v = std::getenv("LATENT_SIM_SEED"); v != nullptr && *v != '\0') {
       char* end = nullptr;
@@ -271,7 +289,7 @@ Schedule& ScheduleState(std::string* error) {
     return s;
   }();
   if (error != nullptr) *error = env_error;
-  return schedule;
+  return settings;
 }
 
 // Block b of `count` in the schedule's order. A shuffled order is an affine permutation
@@ -282,12 +300,14 @@ struct BlockOrder {
   uint64_t count, a = 1, c = 0;
   BlockOrder(Order o, uint64_t n, std::mt19937_64& rng) : order(o), count(n) {
     if (order != Order::kShuffle || count < 2) return;
-    do a = rng() % count; while (a == 0 || std::gcd(a, count) != 1);
+    do a = rng() % count;
+    while (a == 0 || std::gcd(a, count) != 1);
     c = rng() % count;
   }
   uint64_t operator()(uint64_t b) const {
     if (order == Order::kReverse) return count - 1 - b;
-    if (order == Order::kShuffle) return static_cast<uint64_t>((static_cast<unsigned __int128>(a) * b + c) % count);
+    if (order == Order::kShuffle)
+      return static_cast<uint64_t>((static_cast<unsigned __int128>(a) * b + c) % count);
     return b;
   }
 };
@@ -390,26 +410,26 @@ uint64_t Shuffle(ShuffleKind kind, unsigned mask, uint64_t bits, int arg, int wi
   return me.result;
 }
 
-Schedule CurrentSchedule() { return ScheduleState(nullptr); }
-void SetSchedule(const Schedule& schedule) { ScheduleState(nullptr) = schedule; }
+Settings CurrentSettings() { return SettingsState(nullptr); }
+void SetSettings(const Settings& settings) { SettingsState(nullptr) = settings; }
 
-std::string Describe(const Schedule& s) {
+std::string Describe(const Settings& s) {
   const auto name = [](Order o) {
     return o == Order::kForward ? "forward" : o == Order::kReverse ? "reverse" : "shuffle";
   };
   std::string out = std::string("blocks ") + name(s.blocks) + ", threads " + name(s.threads);
-  out += s.starve_warp < 0 ? ", no warp starved" : ", warp " + std::to_string(s.starve_warp) +
-                                                       " starved";
+  out += s.starve_warp < 0 ? ", no warp starved"
+                           : ", warp " + std::to_string(s.starve_warp) + " starved";
   if (s.blocks == Order::kShuffle || s.threads == Order::kShuffle)
     out += ", seed " + std::to_string(s.seed);
-  return out;
+  return out + (s.race_detector ? ", race detector on" : ", race detector off");
 }
 
 void LaunchBlocks(const char* name, const void* kernel, dim3 grid, dim3 block, ThreadBody body,
                   const void* closure) {
   std::lock_guard<std::mutex> lock(launch_mutex);
   std::string env_error;
-  const Schedule schedule = ScheduleState(&env_error);
+  const Settings settings = SettingsState(&env_error);
   if (!env_error.empty()) {
     Fail(cudaErrorInvalidValue, std::string("kernel ") + name + ": " + env_error);
     return;
@@ -424,20 +444,21 @@ void LaunchBlocks(const char* name, const void* kernel, dim3 grid, dim3 block, T
   L.closure = closure;
   L.threads = static_cast<int>(block.x * block.y * block.z);
   const int warps = (L.threads + kWarp - 1) / kWarp;
-  L.starve_warp = schedule.starve_warp < 0 ? -1 : schedule.starve_warp % warps;
-  L.order = schedule.threads;
-  L.rng.seed(schedule.seed);
+  L.starve_warp = settings.starve_warp < 0 ? -1 : settings.starve_warp % warps;
+  L.order = settings.threads;
+  L.rng.seed(settings.seed);
   while (pool.size() < static_cast<size_t>(L.threads)) pool.push_back(std::make_unique<Thread>());
 
   // The kernels seen so far, and whether their first block has been measured for shared memory.
   static std::vector<const void*> measured;
   const bool measure = std::find(measured.begin(), measured.end(), kernel) == measured.end();
 
+  race_detector = settings.race_detector;
   current = &L;
   gridDim = grid;
   blockDim = block;
   const uint64_t blocks = uint64_t{grid.x} * grid.y * grid.z;
-  const BlockOrder order(schedule.blocks, blocks, L.rng);
+  const BlockOrder order(settings.blocks, blocks, L.rng);
   for (uint64_t i = 0; i < blocks && L.fault.empty(); ++i) {
     const uint64_t b = order(i);
     blockIdx = {static_cast<unsigned>(b % grid.x), static_cast<unsigned>(b / grid.x % grid.y),
@@ -448,9 +469,8 @@ void LaunchBlocks(const char* name, const void* kernel, dim3 grid, dim3 block, T
       const size_t bytes = SharedFootprint(&arrays);
       constexpr size_t kStaticSharedLimit = 48 << 10;
       if (bytes > kStaticSharedLimit)
-        L.fault = Where() + ": " + std::to_string(bytes) +
-                  " bytes of static shared memory (" + arrays +
-                  "); a block may declare at most 49152 (48 KiB)";
+        L.fault = Where() + ": " + std::to_string(bytes) + " bytes of static shared memory (" +
+                  arrays + "); a block may declare at most 49152 (48 KiB)";
       measured.push_back(kernel);
     }
   }

@@ -99,10 +99,10 @@ cublasStatus_t cublasSgemm(cublasHandle_t handle, cublasOperation_t transa,
                    std::to_string(std::max(1, b_rows)) + ", " + std::to_string(std::max(1, m)));
   if (alpha == nullptr || beta == nullptr) return Invalid("alpha and beta must not be null");
   if (m == 0 || n == 0) return CUBLAS_STATUS_SUCCESS;
-  for (const auto& [name, ptr, bytes] :
-       {std::tuple<const char*, const void*, size_t>{"A", A, k > 0 ? Extent(a_rows, a_cols, lda) : 0},
-        {"B", B, k > 0 ? Extent(b_rows, b_cols, ldb) : 0},
-        {"C", C, Extent(m, n, ldc)}}) {
+  for (const auto& [name, ptr, bytes] : {std::tuple<const char*, const void*, size_t>{
+                                             "A", A, k > 0 ? Extent(a_rows, a_cols, lda) : 0},
+                                         {"B", B, k > 0 ? Extent(b_rows, b_cols, ldb) : 0},
+                                         {"C", C, Extent(m, n, ldc)}}) {
     if (const std::string why = latent::sim::CheckDeviceRange(name, ptr, bytes); !why.empty())
       return Invalid(why);
   }
@@ -111,8 +111,10 @@ cublasStatus_t cublasSgemm(cublasHandle_t handle, cublasOperation_t transa,
     for (int i = 0; i < m; ++i) {
       double acc = 0.0;  // the reference: double accumulation, one rounding
       for (int p = 0; p < k; ++p) {
-        const float x = ta ? A[p + static_cast<int64_t>(i) * lda] : A[i + static_cast<int64_t>(p) * lda];
-        const float y = tb ? B[j + static_cast<int64_t>(p) * ldb] : B[p + static_cast<int64_t>(j) * ldb];
+        const float x =
+            ta ? A[p + static_cast<int64_t>(i) * lda] : A[i + static_cast<int64_t>(p) * lda];
+        const float y =
+            tb ? B[j + static_cast<int64_t>(p) * ldb] : B[p + static_cast<int64_t>(j) * ldb];
         acc += static_cast<double>(x) * y;
       }
       float& c = C[i + static_cast<int64_t>(j) * ldc];

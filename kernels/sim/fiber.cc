@@ -172,7 +172,14 @@ void Fiber::Reset(void (*entry)(void*), void* arg) {
 #ifdef LATENT_SIM_ASAN
   // A fiber that was abandoned (its block failed a check) or ended by switching away left its
   // frames' redzones poisoned; a new fiber on this stack starts clean.
-  __asan_unpoison_memory_region(f.stack_lo, f.stack_size);
+#ifdef LATENT_SIM_ASM_SWITCH
+  // Frames that returned were unpoisoned on the way out; only those live at the last switch
+  // away, above its stack pointer, remain. Clearing just those saves 32 KiB of shadow a thread.
+  char* const lo = f.sp != nullptr ? static_cast<char*>(f.sp) : f.stack_lo;
+#else
+  char* const lo = f.stack_lo;
+#endif
+  __asan_unpoison_memory_region(lo, static_cast<size_t>(f.stack_lo + f.stack_size - lo));
 #endif
   f.entry = entry;
   f.arg = arg;
@@ -209,8 +216,7 @@ void Fiber::Switch(Fiber& from, Fiber& to, bool finished) {
 #ifdef LATENT_SIM_ASAN
   // Only the host switches to a fresh fiber, and a fiber learns the host's stack (below, and in
   // FiberStart) before it switches back, so b's bounds are known here.
-  __sanitizer_start_switch_fiber(finished ? nullptr : &a.asan_fake_stack, b.stack_lo,
-                                 b.stack_size);
+  __sanitizer_start_switch_fiber(finished ? nullptr : &a.asan_fake_stack, b.stack_lo, b.stack_size);
 #else
   (void)finished;
 #endif

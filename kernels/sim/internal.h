@@ -10,14 +10,16 @@
 
 namespace latent::sim {
 
-// --- errors (runtime.cc) ---------------------------------------------------------------------------
-// Records `code` as this host thread's last error, with `message` as its cudaGetErrorString, and
-// returns it.
+// --- errors (runtime.cc)
+// --------------------------------------------------------------------------- Records `code` as
+// this host thread's last error, with `message` as its cudaGetErrorString, and returns it.
 cudaError_t Fail(cudaError_t code, const std::string& message);
 
 // --- the running kernel (block.cc) ---------------------------------------------------------------
 // The linear index of the simulated thread that is running, or -1 outside a kernel.
 extern int running_thread;
+// Whether the running launch records shared-memory accesses (Settings::race_detector).
+extern bool race_detector;
 // "thread 37 (37, 0, 0) of block (2, 0, 0) of kernel SumKernel<float, double>"
 std::string DescribeThread(int linear_thread);
 // Ends the launch from inside a simulated thread: the report becomes the launch's error.
@@ -36,7 +38,7 @@ size_t SharedFootprint(std::string* arrays);
 // bytes)".
 std::string DescribeSharedAddress(uintptr_t address);
 
-// --- device memory (memory.cc) -----------------------------------------------------------------------
+// --- device memory (memory.cc) -------------------------------------------------------------------
 // "" when [p, p + bytes) lies inside one live device allocation; otherwise why not, naming the
 // range as `what`.
 std::string CheckDeviceRange(const char* what, const void* p, size_t bytes);

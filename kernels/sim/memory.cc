@@ -4,9 +4,9 @@
 // - Every allocation is 256-byte aligned (as cudaMalloc's) and filled with NaN (all bits set),
 //   so a kernel that reads memory nobody wrote computes NaN instead of a plausible zero.
 // - Behind every allocation lies a 256-byte redzone. After each launch the simulator checks the
-//   redzones: a kernel that wrote past the end of a buffer is named. Under AddressSanitizer the
-//   redzone is also poisoned, so ASan stops the faulting access itself, read or write, with its
-//   stack.
+//   redzones: a kernel that wrote past the end of a buffer is named. Under AddressSanitizer there
+//   is no redzone of ours: the allocation has exactly the size asked for, and ASan's own redzones
+//   stop the faulting access itself, read or write, with its stack.
 // - Copies and memsets check their range: a device pointer must lie inside one live allocation
 //   and the bytes must fit in it; the direction must match the pointers' kinds.
 #include <unistd.h>
@@ -29,15 +29,16 @@
 #define LATENT_SIM_ASAN 1
 #endif
 #endif
-#ifdef LATENT_SIM_ASAN
-#include <sanitizer/asan_interface.h>
-#endif
 
 namespace latent::sim {
 namespace {
 
 constexpr size_t kAlignment = 256;
+#ifdef LATENT_SIM_ASAN
+constexpr size_t kRedzone = 0;
+#else
 constexpr size_t kRedzone = 256;
+#endif
 constexpr unsigned char kFresh = 0xFF;    // NaN as f32 and f64
 constexpr unsigned char kRedByte = 0xCD;  // what an intact redzone holds
 
@@ -105,10 +106,6 @@ std::string CheckRedzones() {
   std::lock_guard<std::mutex> lock(mutex);
   for (const auto& [start, bytes] : allocations) {
     const unsigned char* red = Redzone(start, bytes);
-#ifdef LATENT_SIM_ASAN
-    // Poisoned: ASan has already stopped any access to it.
-    (void)red;
-#else
     for (size_t i = 0; i < kRedzone; ++i) {
       if (red[i] == kRedByte) continue;
       std::memset(const_cast<unsigned char*>(red), kRedByte, kRedzone);  // report it once
@@ -116,7 +113,6 @@ std::string CheckRedzones() {
              Hex(reinterpret_cast<void*>(start)) + " (" + std::to_string(i) +
              " bytes past it, and maybe more)";
     }
-#endif
   }
   return "";
 }
@@ -135,9 +131,6 @@ cudaError_t cudaMalloc(void** ptr, size_t bytes) {
                 "cudaMalloc: out of memory for " + std::to_string(bytes) + " bytes");
   std::memset(p, kFresh, bytes);
   std::memset(static_cast<char*>(p) + bytes, kRedByte, kRedzone);
-#ifdef LATENT_SIM_ASAN
-  ASAN_POISON_MEMORY_REGION(static_cast<char*>(p) + bytes, kRedzone);
-#endif
   std::lock_guard<std::mutex> lock(mutex);
   allocations[reinterpret_cast<uintptr_t>(p)] = bytes;
   *ptr = p;
@@ -152,9 +145,6 @@ cudaError_t cudaFree(void* ptr) {
   if (it == allocations.end())
     return Fail(cudaErrorInvalidValue,
                 "cudaFree(" + Hex(ptr) + "): not the start of a live device allocation");
-#ifdef LATENT_SIM_ASAN
-  ASAN_UNPOISON_MEMORY_REGION(Redzone(it->first, it->second), kRedzone);
-#endif
   allocations.erase(it);
   std::free(ptr);
   return cudaSuccess;

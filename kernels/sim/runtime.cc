@@ -2,6 +2,7 @@
 // issued, so streams are names only) and the runtime's error state.
 #include <unistd.h>
 
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -9,10 +10,6 @@
 
 #include "kernels/sim/internal.h"
 #include "kernels/sim/launch.h"
-
-struct CUstream_st {
-  unsigned flags;
-};
 
 namespace latent::sim {
 namespace {
@@ -125,16 +122,15 @@ cudaError_t cudaStreamCreate(cudaStream_t* stream) {
   return cudaStreamCreateWithFlags(stream, cudaStreamDefault);
 }
 
-cudaError_t cudaStreamCreateWithFlags(cudaStream_t* stream, unsigned flags) {
+// A stream is a name only: a distinct non-null handle that is never dereferenced.
+cudaError_t cudaStreamCreateWithFlags(cudaStream_t* stream, unsigned) {
   if (stream == nullptr) return Fail(cudaErrorInvalidValue, "cudaStreamCreate: null pointer");
-  *stream = new CUstream_st{flags};
+  static uintptr_t next = 0;
+  *stream = reinterpret_cast<cudaStream_t>(++next);
   return cudaSuccess;
 }
 
-cudaError_t cudaStreamDestroy(cudaStream_t stream) {
-  delete stream;
-  return cudaSuccess;
-}
+cudaError_t cudaStreamDestroy(cudaStream_t) { return cudaSuccess; }
 
 cudaError_t cudaStreamSynchronize(cudaStream_t) { return cudaSuccess; }
 

@@ -8,14 +8,15 @@
 //
 // The race detector is the counterpart of compute-sanitizer's racecheck. The kernel files are
 // compiled with clang's -fsanitize-coverage=trace-loads,trace-stores, which calls a hook before
-// every load and store; for addresses in the section the hooks keep, per byte, the last writer
-// and the readers of the current barrier interval. A byte one thread writes and another reads or
-// writes within one interval (no __syncthreads between them) is a race: the order of the two is
-// up to the GPU. Without that instrumentation (g++), the detector is off; the other checks work.
+// every load and store; for addresses in the section the hooks keep, per 4-byte word, the last
+// writer and the readers of the current barrier interval. A byte one thread writes and another
+// reads or writes within one interval (no __syncthreads between them) is a race: the order of the
+// two is up to the GPU.
 #include <cxxabi.h>
 #include <elf.h>
 
 #include <algorithm>
+#include <climits>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -39,11 +40,9 @@ namespace {
 constexpr unsigned char kFill = 0xFF;  // as f32 and f64: NaN
 
 uintptr_t SectionBegin() { return reinterpret_cast<uintptr_t>(__start_latent_shared); }
-size_t SectionSize() {
-  return static_cast<size_t>(__stop_latent_shared - __start_latent_shared);
-}
+size_t SectionSize() { return static_cast<size_t>(__stop_latent_shared - __start_latent_shared); }
 
-// --- the arrays, by their symbols ------------------------------------------------------------------
+// --- the arrays, by their symbols ----------------------------------------------------------------
 
 struct SharedArray {
   uintptr_t begin;
@@ -68,8 +67,8 @@ std::string ShortName(std::string name) {
     }
     name.erase(open, var - open);
   }
-  for (const char* prefix : {"latent::kernels::", "(anonymous namespace)::", "cuda_detail::",
-                             "latent::"}) {
+  for (const char* prefix :
+       {"latent::kernels::", "(anonymous namespace)::", "cuda_detail::", "latent::"}) {
     for (size_t at; (at = name.find(prefix)) != std::string::npos;)
       name.erase(at, std::strlen(prefix));
   }
@@ -123,8 +122,8 @@ std::vector<SharedArray> ReadArrays() {
     int status = 0;
     std::unique_ptr<char, void (*)(void*)> demangled(
         abi::__cxa_demangle(mangled, nullptr, nullptr, &status), std::free);
-    arrays.push_back({sym.st_value + bias, sym.st_size,
-                      ShortName(status == 0 ? demangled.get() : mangled)});
+    arrays.push_back(
+        {sym.st_value + bias, sym.st_size, ShortName(status == 0 ? demangled.get() : mangled)});
   }
   std::sort(arrays.begin(), arrays.end(),
             [](const SharedArray& a, const SharedArray& b) { return a.begin < b.begin; });
@@ -145,7 +144,10 @@ const SharedArray* ArrayAt(uintptr_t address) {
   return address < it->begin + it->size ? &*it : nullptr;
 }
 
-// --- the race detector -------------------------------------------------------------------------------
+// --- the race detector ---------------------------------------------------------------------------
+
+// The bytes of the section written since it was last filled with NaN: [dirty_begin, dirty_end).
+size_t dirty_begin = 0, dirty_end = 0;
 
 // Barrier intervals are numbered across blocks and launches, so a byte's record from an earlier
 // interval is simply older and nothing needs clearing between blocks.
@@ -153,11 +155,14 @@ uint32_t interval = 1;
 std::string interval_start = "the start of the block";
 
 constexpr int16_t kSeveralReaders = -2;
-struct ByteRecord {
+// One record per 4-byte word: kernels move floats, ints and doubles, so a word is the smallest
+// unit two threads share (an access to part of a word counts as one to the word).
+constexpr size_t kWord = 4;
+struct WordRecord {
   uint32_t write_interval = 0, read_interval = 0;
   int16_t writer = -1, reader = -1;  // thread indices; reader may be kSeveralReaders
 };
-std::vector<ByteRecord> records;  // one per byte of the section
+std::vector<WordRecord> records;  // one per word of the section
 
 [[noreturn]] void ReportRace(uintptr_t address, bool write, int other, bool other_wrote) {
   const int self = running_thread;
@@ -172,20 +177,31 @@ std::vector<ByteRecord> records;  // one per byte of the section
 
 }  // namespace
 
-// Called by the hooks at the end of this file.
-void Access(const void* p, size_t bytes, bool write) {
-  const uintptr_t address = reinterpret_cast<uintptr_t>(p);
-  const uintptr_t offset = address - SectionBegin();
+// Called by the hooks at the end of this file, before every load and store of the kernels: the
+// hot path of the simulator, so not instrumented itself.
+__attribute__((no_sanitize("address", "undefined"))) void Access(const void* p, size_t bytes,
+                                                                 bool write) {
+  const uintptr_t offset = reinterpret_cast<uintptr_t>(p) - SectionBegin();
   if (offset >= SectionSize() || running_thread < 0) return;
-  if (records.size() != SectionSize()) records.resize(SectionSize());
+  // Plain comparisons, not std::min: an instrumented call from this uninstrumented function
+  // would not be inlined.
+  const size_t end = offset + bytes < SectionSize() ? offset + bytes : SectionSize();
+  if (write) {
+    if (offset < dirty_begin) dirty_begin = offset;
+    if (end > dirty_end) dirty_end = end;
+  }
+  if (!race_detector) return;
+  if (records.size() <= SectionSize() / kWord) records.resize(SectionSize() / kWord + 1);
+  WordRecord* record = records.data();  // not operator[]: it would be instrumented, and slow
   const auto self = static_cast<int16_t>(running_thread);
-  for (size_t i = 0; i < bytes && offset + i < records.size(); ++i) {
-    ByteRecord& r = records[offset + i];
+  for (size_t w = offset / kWord; w <= (end - 1) / kWord; ++w) {
+    WordRecord& r = record[w];
+    const uintptr_t address = SectionBegin() + w * kWord;
     if (r.write_interval == interval && r.writer != self)
-      ReportRace(address + i, write, r.writer, /*other_wrote=*/true);
+      ReportRace(address, write, r.writer, /*other_wrote=*/true);
     if (write) {
       if (r.read_interval == interval && r.reader != self)
-        ReportRace(address + i, write, r.reader, /*other_wrote=*/false);
+        ReportRace(address, write, r.reader, /*other_wrote=*/false);
       r.write_interval = interval;
       r.writer = self;
     } else if (r.read_interval != interval) {
@@ -197,16 +213,19 @@ void Access(const void* p, size_t bytes, bool write) {
   }
 }
 
-bool RaceDetectorEnabled() {
-#ifdef LATENT_SIM_RACECHECK
-  return true;
-#else
-  return false;
-#endif
-}
-
 void BeginBlockShared() {
-  if (SectionSize() > 0) std::memset(__start_latent_shared, kFill, SectionSize());
+  // Refill only what was written since the last fill: the rest still holds NaN. The first fill
+  // covers the whole section.
+  static bool filled = false;
+  if (!filled) {
+    dirty_begin = 0;
+    dirty_end = SectionSize();
+    filled = true;
+  }
+  if (dirty_begin < dirty_end)
+    std::memset(__start_latent_shared + dirty_begin, kFill, dirty_end - dirty_begin);
+  dirty_begin = SIZE_MAX;
+  dirty_end = 0;
   ++interval;
   interval_start = "the start of the block";
 }
@@ -243,11 +262,10 @@ std::string DescribeSharedAddress(uintptr_t address) {
   const SharedArray* array = ArrayAt(address);
   if (array == nullptr)
     return "shared byte " + std::to_string(address - SectionBegin()) + " (no symbol)";
-  const std::string base = array->name.substr(array->name.rfind("::") == std::string::npos
-                                                  ? 0
-                                                  : array->name.rfind("::") + 2);
-  return base + "[+" + std::to_string(address - array->begin) + " bytes] (" + array->name +
-         ", " + std::to_string(array->size) + " bytes)";
+  const std::string base = array->name.substr(
+      array->name.rfind("::") == std::string::npos ? 0 : array->name.rfind("::") + 2);
+  return base + "[+" + std::to_string(address - array->begin) + " bytes] (" + array->name + ", " +
+         std::to_string(array->size) + " bytes)";
 }
 
 }  // namespace latent::sim
@@ -255,7 +273,7 @@ std::string DescribeSharedAddress(uintptr_t address) {
 // The hooks clang's -fsanitize-coverage=trace-loads,trace-stores calls before each load and
 // store of the kernel files. Only shared-memory addresses matter; everything else returns at
 // the first comparison.
-#define LATENT_SIM_HOOKS_(bytes, type)                                                         \
+#define LATENT_SIM_HOOKS_(bytes, type)                                                           \
   extern "C" void __sanitizer_cov_load##bytes(type* p) { latent::sim::Access(p, bytes, false); } \
   extern "C" void __sanitizer_cov_store##bytes(type* p) { latent::sim::Access(p, bytes, true); }
 

@@ -30,7 +30,7 @@
 // block (a read of shared memory nobody wrote shows) and finds the arrays by their symbols.
 #define __shared__ static __attribute__((section("latent_shared")))
 
-// --- vector types ----------------------------------------------------------------------------------
+// --- vector types --------------------------------------------------------------------------------
 
 struct uint3 {
   unsigned x, y, z;
@@ -47,7 +47,7 @@ struct alignas(16) float4 {
 };
 inline float4 make_float4(float x, float y, float z, float w) { return {x, y, z, w}; }
 
-// --- built-in variables ---------------------------------------------------------------------------
+// --- built-in variables --------------------------------------------------------------------------
 
 // The coordinates of the simulated thread that is running. Set by the scheduler on every switch;
 // kernels only read them (a write would not compile under nvcc).
@@ -57,7 +57,7 @@ extern dim3 blockDim;
 extern dim3 gridDim;
 constexpr int warpSize = 32;
 
-// --- device functions -------------------------------------------------------------------------------
+// --- device functions ----------------------------------------------------------------------------
 
 namespace latent::sim {
 // Scheduler entry points (kernels/sim/block.cc). `file` and `line` name the call site: every
@@ -80,9 +80,9 @@ T ShuffleValue(ShuffleKind kind, unsigned mask, T value, int arg, int width, con
 }  // namespace latent::sim
 
 #define __syncthreads() ::latent::sim::SyncThreads(__FILE__, __LINE__)
-#define LATENT_SIM_SHUFFLE_(kind, mask, value, arg, width, ...)                       \
-  ::latent::sim::ShuffleValue(::latent::sim::ShuffleKind::kind, mask, value, arg, width, \
-                              __FILE__, __LINE__)
+#define LATENT_SIM_SHUFFLE_(kind, mask, value, arg, width, ...)                                    \
+  ::latent::sim::ShuffleValue(::latent::sim::ShuffleKind::kind, mask, value, arg, width, __FILE__, \
+                              __LINE__)
 // The width argument is optional (default warpSize), as in CUDA.
 #define __shfl_sync(...) LATENT_SIM_SHUFFLE_(kIndex, __VA_ARGS__, 32, 0)
 #define __shfl_up_sync(...) LATENT_SIM_SHUFFLE_(kUp, __VA_ARGS__, 32, 0)
@@ -90,8 +90,8 @@ T ShuffleValue(ShuffleKind kind, unsigned mask, T value, int arg, int width, con
 #define __shfl_xor_sync(...) LATENT_SIM_SHUFFLE_(kXor, __VA_ARGS__, 32, 0)
 
 // CUDA's device code has min and max for every arithmetic type in the global namespace.
-#define LATENT_SIM_MIN_MAX_(T)                                  \
-  inline T min(T a, T b) { return b < a ? b : a; }              \
+#define LATENT_SIM_MIN_MAX_(T)                     \
+  inline T min(T a, T b) { return b < a ? b : a; } \
   inline T max(T a, T b) { return a < b ? b : a; }
 LATENT_SIM_MIN_MAX_(int)
 LATENT_SIM_MIN_MAX_(unsigned)
