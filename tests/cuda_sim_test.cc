@@ -50,6 +50,12 @@ class SettingsScope {
   sim::Settings saved_;
 };
 
+// The bug tests assert what the default schedule reports, whatever the environment says.
+class SimBugs : public ::testing::Test {
+ private:
+  SettingsScope defaults_{sim::Settings{}};
+};
+
 sim::Settings StarveWarp(int warp, bool race_detector = true) {
   sim::Settings s;
   s.starve_warp = warp;
@@ -95,7 +101,7 @@ float RunBlockTotal(bool barrier) {
   return out_d.Download()[0];
 }
 
-TEST(SimBugs, MissingBarrierIsCaught) {
+TEST_F(SimBugs, MissingBarrierIsCaught) {
   EXPECT_EQ(RunBlockTotal(true), 64.0f * 65.0f / 2.0f);  // the correct kernel
   // Thread 0 reads partial[1] first (the forward order runs it first), then thread 1 writes it.
   ExpectErrorContaining([] { RunBlockTotal(false); },
@@ -106,7 +112,8 @@ TEST(SimBugs, MissingBarrierIsCaught) {
   EXPECT_TRUE(std::isnan(RunBlockTotal(false)));
 }
 
-// --- BlockSum without its second barrier -----------------------------------------------------------
+// --- BlockSum without its second barrier
+// -----------------------------------------------------------
 
 constexpr int kBlock = 256, kWarps = kBlock / 32;
 
@@ -158,7 +165,7 @@ std::vector<float> CpuRowTotals() {
   return want;
 }
 
-TEST(SimBugs, BlockSumIsCorrectUnderEverySchedule) {
+TEST_F(SimBugs, BlockSumIsCorrectUnderEverySchedule) {
   for (const sim::Settings& s :
        {sim::Settings{}, Threads(sim::Order::kReverse), Threads(sim::Order::kShuffle),
         StarveWarp(0), StarveWarp(kWarps - 1)}) {
@@ -167,7 +174,7 @@ TEST(SimBugs, BlockSumIsCorrectUnderEverySchedule) {
   }
 }
 
-TEST(SimBugs, BlockSumWithoutItsSecondBarrierIsCaught) {
+TEST_F(SimBugs, BlockSumWithoutItsSecondBarrierIsCaught) {
   // Warp 1 writes warp_sums[1] for the next row after lane 1 of warp 0 read it, with no barrier
   // between: the detector sees it in the forward order.
   ExpectErrorContaining([] { RunRowTotals(false); },
@@ -194,7 +201,7 @@ __global__ void ShuffleWithinMask(float* out) {
   if (threadIdx.x < 16) out[threadIdx.x] = __shfl_sync(0x0000ffffu, 1.0f * threadIdx.x, 5);
 }
 
-TEST(SimBugs, ShuffleFromAnAbsentLaneIsCaught) {
+TEST_F(SimBugs, ShuffleFromAnAbsentLaneIsCaught) {
   DeviceBuffer<float> out(32);
   LaunchKernel("ShuffleWithinMask", ShuffleWithinMask, 1, 32, out.get());
   EXPECT_EQ(out.Download()[15], 5.0f);
@@ -216,7 +223,7 @@ __global__ void ShuffleInDivergentBranches(float* out) {
   }
 }
 
-TEST(SimBugs, MalformedShufflesAreCaught) {
+TEST_F(SimBugs, MalformedShufflesAreCaught) {
   DeviceBuffer<float> out(32);
   ExpectErrorContaining(
       [&] { LaunchKernel("ShuffleMaskWithoutCaller", ShuffleMaskWithoutCaller, 1, 32, out.get()); },
@@ -228,11 +235,14 @@ TEST(SimBugs, MalformedShufflesAreCaught) {
       {"kernel ShuffleInDivergentBranches", "must meet at the same shuffle"});
   // A full-warp mask in a block of 16 threads names lanes that do not exist.
   ExpectErrorContaining(
-      [&] { LaunchKernel("ShuffleInDivergentBranches", ShuffleInDivergentBranches, 1, 16, out.get()); },
+      [&] {
+        LaunchKernel("ShuffleInDivergentBranches", ShuffleInDivergentBranches, 1, 16, out.get());
+      },
       {"names lane 16, which does not exist (the block has 16 threads)"});
 }
 
-// --- barriers that threads do not all reach --------------------------------------------------------
+// --- barriers that threads do not all reach
+// --------------------------------------------------------
 
 __global__ void DivergentBarriers(float* out) {
   if (threadIdx.x < 32) {
@@ -252,7 +262,7 @@ __global__ void BarrierAgainstShuffle(float* out) {
   }
 }
 
-TEST(SimBugs, BarriersThatDivergeAreCaught) {
+TEST_F(SimBugs, BarriersThatDivergeAreCaught) {
   DeviceBuffer<float> out(64);
   ExpectErrorContaining(
       [&] { LaunchKernel("DivergentBarriers", DivergentBarriers, 1, 64, out.get()); },
@@ -274,7 +284,7 @@ __global__ void LastWriterWins(int* out) {
   out[threadIdx.x] = winner;
 }
 
-TEST(SimBugs, SharedMemoryRaceIsCaught) {
+TEST_F(SimBugs, SharedMemoryRaceIsCaught) {
   DeviceBuffer<int> out(64);
   const auto run = [&] { LaunchKernel("LastWriterWins", LastWriterWins, 1, 64, out.get()); };
   ExpectErrorContaining(run, {"shared-memory race", "kernel LastWriterWins", "writes winner",
@@ -295,28 +305,48 @@ TEST(SimBugs, SharedMemoryRaceIsCaught) {
   EXPECT_EQ(reverse, 0);
 }
 
-// --- an out-of-bounds global write -----------------------------------------------------------------
+__global__ void Float4Slots(float* out) {
+  // BUG: threads 0 and 1 both write slot 0, a float4 (one 16-byte store each).
+  __shared__ float4 slots[2];
+  slots[threadIdx.x / 2] = make_float4(1.0f, 2.0f, 3.0f, 1.0f * threadIdx.x);
+  __syncthreads();
+  out[threadIdx.x] = slots[threadIdx.x / 2].w;
+}
+
+TEST_F(SimBugs, RacesOnVectorStoresAreCaught) {
+  // A float4 copy must reach the detector as stores, not as an unseen memcpy.
+  DeviceBuffer<float> out(4);
+  ExpectErrorContaining([&] { LaunchKernel("Float4Slots", Float4Slots, 1, 4, out.get()); },
+                        {"shared-memory race", "kernel Float4Slots", "writes slots[+0 bytes]",
+                         "which thread 0 wrote"});
+}
+
+// --- an out-of-bounds global write
+// -----------------------------------------------------------------
 
 __global__ void WriteOnePastTheEnd(float* out) {
   out[threadIdx.x] = 1.0f;  // BUG: launched with one thread more than `out` has elements
 }
 
-TEST(SimBugs, OutOfBoundsWriteIsCaught) {
+TEST_F(SimBugs, OutOfBoundsWriteIsCaught) {
   // cudaMalloc directly (DeviceBuffer): the caching allocator would round 128 bytes up to 256.
   DeviceBuffer<float> out(32);
-  const auto run = [&] { LaunchKernel("WriteOnePastTheEnd", WriteOnePastTheEnd, 1, 33, out.get()); };
+  const auto run = [&] {
+    LaunchKernel("WriteOnePastTheEnd", WriteOnePastTheEnd, 1, 33, out.get());
+  };
 #ifdef LATENT_TEST_ASAN
   // AddressSanitizer stops the write itself, with its stack.
   ::testing::FLAGS_gtest_death_test_style = "threadsafe";
   EXPECT_DEATH(run(), "heap-buffer-overflow.*\n.*WRITE of size 4");
 #else
-  ExpectErrorContaining(run, {"kernel WriteOnePastTheEnd",
-                              "wrote past the end of the 128-byte device allocation",
-                              "(0 bytes past it"});
+  ExpectErrorContaining(
+      run, {"kernel WriteOnePastTheEnd", "wrote past the end of the 128-byte device allocation",
+            "(0 bytes past it"});
 #endif
 }
 
-// --- launches a GPU refuses ------------------------------------------------------------------------
+// --- launches a GPU refuses
+// ------------------------------------------------------------------------
 
 __global__ void Nothing(float*) {}
 
@@ -327,11 +357,11 @@ __global__ void TooMuchSharedMemory(float* out) {
   out[threadIdx.x] = big[(threadIdx.x + 1) % 32];
 }
 
-TEST(SimBugs, OversizedLaunchesAreRefused) {
+TEST_F(SimBugs, OversizedLaunchesAreRefused) {
   DeviceBuffer<float> out(32);
-  ExpectErrorContaining([&] { LaunchKernel("Nothing", Nothing, 1, 2048, out.get()); },
-                        {"kernel Nothing", "a block of 2048 x 1 x 1 = 2048 threads",
-                         "at most 1024"});
+  ExpectErrorContaining(
+      [&] { LaunchKernel("Nothing", Nothing, 1, 2048, out.get()); },
+      {"kernel Nothing", "a block of 2048 x 1 x 1 = 2048 threads", "at most 1024"});
   ExpectErrorContaining([&] { LaunchKernel("Nothing", Nothing, 1, dim3(64, 32), out.get()); },
                         {"a block of 64 x 32 x 1 = 2048 threads"});
   ExpectErrorContaining([&] { LaunchKernel("Nothing", Nothing, 0, 32, out.get()); },
@@ -344,7 +374,8 @@ TEST(SimBugs, OversizedLaunchesAreRefused) {
        "TooMuchSharedMemory::big: 53248 bytes", "at most 49152"});
 }
 
-// --- memory ----------------------------------------------------------------------------------------
+// --- memory
+// ----------------------------------------------------------------------------------------
 
 TEST(SimMemory, FreshAllocationsHoldNaN) {
   DeviceBuffer<float> fresh(100);
@@ -356,12 +387,12 @@ TEST(SimMemory, CopiesAndMemsetsAreRangeChecked) {
   ASSERT_EQ(cudaMalloc(&device, 100), cudaSuccess);
   std::vector<char> host(200);
   EXPECT_EQ(cudaMemcpy(host.data(), device, 200, cudaMemcpyDeviceToHost), cudaErrorInvalidValue);
-  EXPECT_NE(std::string(cudaGetErrorString(cudaErrorInvalidValue))
-                .find("source range of 200 bytes at"),
-            std::string::npos);
-  EXPECT_NE(std::string(cudaGetErrorString(cudaErrorInvalidValue))
-                .find("runs past its end by 100 bytes"),
-            std::string::npos);
+  EXPECT_NE(
+      std::string(cudaGetErrorString(cudaErrorInvalidValue)).find("source range of 200 bytes at"),
+      std::string::npos);
+  EXPECT_NE(
+      std::string(cudaGetErrorString(cudaErrorInvalidValue)).find("runs past its end by 100 bytes"),
+      std::string::npos);
   EXPECT_EQ(cudaMemcpy(static_cast<char*>(device) + 60, host.data(), 50, cudaMemcpyHostToDevice),
             cudaErrorInvalidValue);
   EXPECT_EQ(cudaMemcpy(device, host.data(), 100, cudaMemcpyDeviceToHost), cudaErrorInvalidValue);

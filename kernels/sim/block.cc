@@ -160,9 +160,23 @@ int PickThread(LaunchState& L) {
   return -1;
 }
 
+// What KernelFault throws: caught at the bottom of the thread's own stack, so that the frames it
+// leaves are unwound (their strings freed) before the thread is dropped.
+struct Fault {
+  std::string report;
+};
+
 void ThreadMain(void* arg) {
   Thread& t = *static_cast<Thread*>(arg);
-  current->body(current->closure);
+  try {
+    current->body(current->closure);
+  } catch (const Fault& fault) {
+    if (current->fault.empty()) current->fault = fault.report;
+  } catch (const std::exception& e) {
+    if (current->fault.empty())
+      current->fault =
+          Where() + ": an exception escaped " + DescribeThread(running_thread) + ": " + e.what();
+  }
   t.state = State::kDone;
   --current->live;
   Fiber::Switch(t.fiber, Fiber::Host(), /*finished=*/true);
@@ -198,8 +212,8 @@ void ReleaseOrReportDeadlock(LaunchState& L) {
   L.fault = Where() + ": deadlock, no thread can continue (" + DescribeBlock().substr(2) + ")";
 }
 
-void RunBlock(LaunchState& L) {
-  BeginBlockShared();
+void RunBlock(LaunchState& L, bool fill_whole_shared) {
+  BeginBlockShared(fill_whole_shared);
   for (int t = 0; t < L.threads; ++t) {
     Thread& th = ThreadAt(t);
     th.idx = {static_cast<unsigned>(t) % blockDim.x,
@@ -324,11 +338,7 @@ void KernelFault(const std::string& report) {
     std::fprintf(stderr, "latent sim: %s\n", report.c_str());
     std::abort();
   }
-  if (current->fault.empty()) current->fault = report;
-  Thread& t = ThreadAt(running_thread);
-  t.state = State::kDone;  // never resumed; the block ends with the fault
-  Fiber::Switch(t.fiber, Fiber::Host(), /*finished=*/true);
-  std::abort();  // unreachable: nothing switches back to a faulted thread
+  throw Fault{report};
 }
 
 void SyncThreads(const char* file, int line) {
@@ -463,7 +473,9 @@ void LaunchBlocks(const char* name, const void* kernel, dim3 grid, dim3 block, T
     const uint64_t b = order(i);
     blockIdx = {static_cast<unsigned>(b % grid.x), static_cast<unsigned>(b / grid.x % grid.y),
                 static_cast<unsigned>(b / (uint64_t{grid.x} * grid.y))};
-    RunBlock(L);
+    // A kernel's first block starts from an all-NaN section, so that what it wrote (its
+    // footprint, measured after it) is told from what earlier kernels left.
+    RunBlock(L, /*fill_whole_shared=*/measure && i == 0);
     if (measure && i == 0 && L.fault.empty()) {
       std::string arrays;
       const size_t bytes = SharedFootprint(&arrays);

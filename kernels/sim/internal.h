@@ -8,6 +8,16 @@
 #include <cstdint>
 #include <string>
 
+// Defined in builds with AddressSanitizer, whose annotations and redzones the simulator then
+// uses (fiber.cc, memory.cc).
+#if defined(__SANITIZE_ADDRESS__)
+#define LATENT_SIM_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define LATENT_SIM_ASAN 1
+#endif
+#endif
+
 namespace latent::sim {
 
 // --- errors (runtime.cc)
@@ -26,9 +36,9 @@ std::string DescribeThread(int linear_thread);
 [[noreturn]] void KernelFault(const std::string& report);
 
 // --- shared memory (shared.cc) -------------------------------------------------------------------
-// Called at the start of each block: fills every __shared__ array with NaN and opens a new
-// barrier interval.
-void BeginBlockShared();
+// Called at the start of each block: fills the __shared__ arrays written since the last fill
+// (`whole`: every array) with NaN, and opens a new barrier interval.
+void BeginBlockShared(bool whole);
 // Called when a barrier releases the block: accesses before it are ordered before those after.
 void BarrierShared(const char* file, int line);
 // After a kernel's first block: the bytes of static shared memory its arrays take, judged by the

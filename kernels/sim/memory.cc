@@ -22,14 +22,6 @@
 
 #include "kernels/sim/internal.h"
 
-#if defined(__SANITIZE_ADDRESS__)
-#define LATENT_SIM_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define LATENT_SIM_ASAN 1
-#endif
-#endif
-
 namespace latent::sim {
 namespace {
 

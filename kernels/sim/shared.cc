@@ -213,14 +213,11 @@ __attribute__((no_sanitize("address", "undefined"))) void Access(const void* p, 
   }
 }
 
-void BeginBlockShared() {
-  // Refill only what was written since the last fill: the rest still holds NaN. The first fill
-  // covers the whole section.
-  static bool filled = false;
-  if (!filled) {
+void BeginBlockShared(bool whole) {
+  // Refill what was written since the last fill (the rest still holds NaN), or everything.
+  if (whole) {
     dirty_begin = 0;
     dirty_end = SectionSize();
-    filled = true;
   }
   if (dirty_begin < dirty_end)
     std::memset(__start_latent_shared + dirty_begin, kFill, dirty_end - dirty_begin);

@@ -44,8 +44,17 @@ struct dim3 {
 
 struct alignas(16) float4 {
   float x, y, z, w;
+  // Copies member by member: an aggregate copy becomes a memcpy (under AddressSanitizer a call to
+  // it), whose stores the race detector's load and store hooks never see.
+  float4() = default;
+  float4(float vx, float vy, float vz, float vw) : x(vx), y(vy), z(vz), w(vw) {}
+  float4(const float4& o) : x(o.x), y(o.y), z(o.z), w(o.w) {}
+  float4& operator=(const float4& o) {
+    x = o.x, y = o.y, z = o.z, w = o.w;
+    return *this;
+  }
 };
-inline float4 make_float4(float x, float y, float z, float w) { return {x, y, z, w}; }
+inline float4 make_float4(float x, float y, float z, float w) { return float4(x, y, z, w); }
 
 // --- built-in variables --------------------------------------------------------------------------
 
