@@ -267,11 +267,11 @@ TEST_F(SimBugs, BarriersThatDivergeAreCaught) {
   ExpectErrorContaining(
       [&] { LaunchKernel("DivergentBarriers", DivergentBarriers, 1, 64, out.get()); },
       {"kernel DivergentBarriers", "threads wait at different __syncthreads calls",
-       "threads 0-31 wait at the __syncthreads at", "threads 32-63 wait at the __syncthreads at"});
+       "threads 0-31: at the __syncthreads at", "threads 32-63: at the __syncthreads at"});
   ExpectErrorContaining(
       [&] { LaunchKernel("BarrierAgainstShuffle", BarrierAgainstShuffle, 1, 32, out.get()); },
-      {"kernel BarrierAgainstShuffle", "deadlock", "thread 0 wait at the __syncthreads",
-       "threads 1-31 wait at the shuffle"});
+      {"kernel BarrierAgainstShuffle", "deadlock", "thread 0: at the __syncthreads",
+       "threads 1-31: at the shuffle"});
 }
 
 // --- a shared-memory race ------------------------------------------------------------------------

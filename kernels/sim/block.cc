@@ -104,11 +104,10 @@ std::string DescribeBlock() {
     switch (t.state) {
       case State::kReady: return "ready";
       case State::kDone: return "finished";
-      case State::kBarrier: return "wait at the __syncthreads at " + ToString(t.site);
+      case State::kBarrier: return "at the __syncthreads at " + ToString(t.site);
       case State::kShuffle: {
         std::ostringstream s;
-        s << "wait at the shuffle at " << ToString(t.site) << " (mask 0x" << std::hex << t.mask
-          << ")";
+        s << "at the shuffle at " << ToString(t.site) << " (mask 0x" << std::hex << t.mask << ")";
         return s.str();
       }
     }
@@ -117,7 +116,7 @@ std::string DescribeBlock() {
   int first = 0;
   for (int t = 1; t <= current->threads; ++t) {
     if (t < current->threads && what(ThreadAt(t)) == what(ThreadAt(first))) continue;
-    out << "; " << ThreadRange(first, t - 1) << " " << what(ThreadAt(first));
+    out << "; " << ThreadRange(first, t - 1) << ": " << what(ThreadAt(first));
     first = t;
   }
   return out.str();
