@@ -24,8 +24,9 @@ namespace {
 
 class DenseVae : public VaeCore {
  public:
-  // The layer names and their order are those of the PyTorch example's checkpoint, and fix the
-  // seeded initialization: keep them.
+  // The layers are the PyTorch example's (fc1, fc21, fc22, fc3, fc4), named by their role
+  // (encoder.fc_mu is its fc21), so a checkpoint does not load into the example without a
+  // renaming. Their order fixes the seeded initialization: keep it.
   DenseVae(const Flags& flags, const ModelShape& shape, int conditional_classes, bool report_beta)
       : VaeCore(flags.GetInt("latent-dim", 1, 100000), conditional_classes,
                 KlSchedule::FromFlags(flags), report_beta) {

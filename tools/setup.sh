@@ -4,6 +4,7 @@
 #
 #   tools/setup.sh            install + fetch + build
 #   tools/setup.sh --no-build install + fetch (tools/test_sim.sh builds its own tree)
+#   tools/setup.sh --target latent   install + fetch + build only the CLI (the main job)
 #   LATENT_CUDA=OFF tools/setup.sh   build without the CUDA kernels even when nvcc is present
 set -euo pipefail
 
@@ -40,4 +41,6 @@ bash tools/fetch_data.sh
 
 # nvcc is not always on PATH; CMake's AUTO mode also looks in /usr/local/cuda.
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DLATENT_CUDA="${LATENT_CUDA:-AUTO}"
-cmake --build build -j "$(nproc)"
+targets=()
+[[ "${1:-}" == "--target" ]] && targets=(--target "$2")
+cmake --build build -j "$(nproc)" "${targets[@]}"

@@ -32,6 +32,8 @@
 //      (no GPU)
 #include <algorithm>
 #include <cstdint>
+#include <map>
+#include <mutex>
 
 #include "core/cuda_runtime.h"
 #include "core/error.h"
@@ -253,13 +255,26 @@ void LaunchTiled(int64_t M, int64_t N, int64_t K, float alpha, const float* A, i
 }
 
 // Picks the tile shape: 128 x 128 when that gives at least one block per SM, else 64 x 64.
+// The current device's SM count, asked of the driver once per device: a query on every launch
+// would cost more than a small GEMM's launch itself.
+int64_t MultiprocessorCount() {
+  int device = 0;
+  LATENT_CUDA_CHECK(cudaGetDevice(&device));
+  static std::mutex mutex;
+  static std::map<int, int> counts;
+  std::lock_guard<std::mutex> lock(mutex);
+  const auto [it, first] = counts.try_emplace(device, 0);
+  if (first) {
+    LATENT_CUDA_CHECK(
+        cudaDeviceGetAttribute(&it->second, cudaDevAttrMultiProcessorCount, device));
+  }
+  return it->second;
+}
+
 template <bool kTransA, bool kTransB, typename Epilogue>
 void Launch(int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda,
             const float* B, int64_t ldb, float beta, float* C, int64_t ldc, Epilogue ep) {
-  int device = 0, sms = 0;
-  LATENT_CUDA_CHECK(cudaGetDevice(&device));
-  LATENT_CUDA_CHECK(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device));
-  if (CeilDiv(M, 128) * CeilDiv(N, 128) >= sms) {
+  if (CeilDiv(M, 128) * CeilDiv(N, 128) >= MultiprocessorCount()) {
     LaunchTiled<128, 128, kTransA, kTransB>(M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, ep);
   } else {
     LaunchTiled<64, 64, kTransA, kTransB>(M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, ep);
