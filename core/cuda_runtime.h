@@ -23,12 +23,16 @@ namespace latent::detail {
       ::latent::detail::ThrowCudaError(latent_err_, #stmt, __FILE__, __LINE__);         \
   } while (0)
 
-// Checks the launch just made. With LATENT_CUDA_SYNC=1 in the environment it also synchronizes,
-// so an asynchronous fault is reported at the kernel that caused it.
+// Checks the launch of kernel `name` (a string) just made; the error names the kernel. With
+// LATENT_CUDA_SYNC=1 in the environment it also synchronizes, so an asynchronous fault is
+// reported at the kernel that caused it.
 #define LATENT_CUDA_CHECK_LAUNCH(name)                                                  \
   do {                                                                                  \
-    LATENT_CUDA_CHECK(cudaGetLastError());                                              \
-    if (::latent::CudaSyncDebug()) LATENT_CUDA_CHECK(cudaDeviceSynchronize());          \
+    cudaError_t latent_err_ = cudaGetLastError();                                       \
+    if (latent_err_ == cudaSuccess && ::latent::CudaSyncDebug())                        \
+      latent_err_ = cudaDeviceSynchronize();                                            \
+    if (latent_err_ != cudaSuccess)                                                     \
+      ::latent::detail::ThrowCudaError(latent_err_, name, __FILE__, __LINE__);          \
   } while (0)
 
 namespace latent {

@@ -361,7 +361,8 @@ TEST_F(SimBugs, OversizedLaunchesAreRefused) {
   DeviceBuffer<float> out(32);
   ExpectErrorContaining(
       [&] { LaunchKernel("Nothing", Nothing, 1, 2048, out.get()); },
-      {"kernel Nothing", "a block of 2048 x 1 x 1 = 2048 threads", "at most 1024"});
+      {"kernel Nothing", "a block of 2048 x 1 x 1 = 2048 threads", "at most 1024",
+       "from `Nothing`"});  // LaunchKernel's check names the kernel too
   ExpectErrorContaining([&] { LaunchKernel("Nothing", Nothing, 1, dim3(64, 32), out.get()); },
                         {"a block of 64 x 32 x 1 = 2048 threads"});
   ExpectErrorContaining([&] { LaunchKernel("Nothing", Nothing, 0, 32, out.get()); },

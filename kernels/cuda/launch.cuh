@@ -17,11 +17,11 @@
 
 namespace latent::kernels::cuda_detail {
 
-// `name` is the kernel as a person reads it (with its template arguments): it appears in launch
-// errors, the simulator's reports and, under nvcc, nothing else (Nsight names kernels itself).
+// `name` is the kernel as a person reads it (with its template arguments): launch errors and the
+// simulator's reports give it (Nsight names kernels itself).
 template <typename... Params, typename... Args>
-void LaunchKernel([[maybe_unused]] const char* name, void (*kernel)(Params...), dim3 grid,
-                  dim3 block, const Args&... args) {
+void LaunchKernel(const char* name, void (*kernel)(Params...), dim3 grid, dim3 block,
+                  const Args&... args) {
   static_assert(sizeof...(Params) == sizeof...(Args), "one argument per kernel parameter");
 #ifdef LATENT_CUDA_SIM
   // Runs to completion before it returns; each simulated thread calls the kernel with its own
