@@ -5,7 +5,7 @@
 #include <string>
 
 #include "core/cuda_runtime.h"
-#include "core/error.h"
+#include "kernels/error.h"
 
 namespace latent {
 namespace {

@@ -2,7 +2,7 @@
 
 #include <cstdlib>
 
-#include "core/error.h"
+#include "kernels/error.h"
 
 namespace latent {
 

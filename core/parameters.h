@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "core/safetensors.h"
+#include "core/io/safetensors.h"
 #include "core/tensor.h"
 
 namespace latent {

@@ -1,7 +1,7 @@
 #include "core/profiler.h"
 
 #include "core/cuda_runtime.h"
-#include "core/error.h"
+#include "kernels/error.h"
 
 #ifdef LATENT_WITH_CUDA
 #include <cuda_profiler_api.h>

@@ -3,7 +3,7 @@
 #include <numeric>
 
 #include "core/dispatch.h"
-#include "core/philox.h"
+#include "kernels/philox.h"
 #include "kernels/random.h"
 
 namespace latent {

@@ -1,4 +1,4 @@
-// Tensors of random numbers from the Philox stream (seed, offset) (core/philox.h): the same seed
+// Tensors of random numbers from the Philox stream (seed, offset) (kernels/philox.h): the same seed
 // and offset give the same numbers on every device.
 #pragma once
 

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "core/device.h"
-#include "core/error.h"
+#include "kernels/error.h"
 #include "core/shape.h"
 
 namespace latent {

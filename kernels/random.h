@@ -1,5 +1,5 @@
 // Random fills from the Philox stream (seed, offset): element i is PhiloxUniform/PhiloxNormal
-// (core/philox.h) of index i, so the CPU and CUDA versions produce the same numbers.
+// (kernels/philox.h) of index i, so the CPU and CUDA versions produce the same numbers.
 #pragma once
 
 #include <cstdint>

@@ -1,7 +1,7 @@
 // The fused reparameterize + KL kernel of the VAE.
 //
 // Forward, one pass over mu and logvar (B, D):
-//   eps[b,d] = PhiloxNormal(seed, offset, b*D + d)             (core/philox.h)
+//   eps[b,d] = PhiloxNormal(seed, offset, b*D + d)             (kernels/philox.h)
 //   z[b,d]   = mu + exp(logvar / 2) * eps
 //   kl[b]    = -1/2 sum_d (1 + logvar - mu^2 - exp(logvar))    (KL(q(z|x) || N(0, I)) per row)
 // Backward, from dz (B, D) and dkl (B) (dkl is the KL weight when loss = w * sum_b kl[b]):

@@ -11,7 +11,7 @@
 #include <utility>
 #include <vector>
 
-#include "core/flags.h"
+#include "tools/cli/flags.h"
 #include "core/parameters.h"
 #include "core/tensor.h"
 

@@ -1,4 +1,4 @@
-#include "core/error.h"
+#include "kernels/error.h"
 #include "models/model.h"
 #include "models/variants.h"
 

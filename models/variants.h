@@ -5,16 +5,16 @@
 
 namespace latent {
 
-ModelInfo AeInfo();   // models/ae.cc
-ModelInfo VaeInfo();  // models/vae.cc
-ModelInfo OvercompleteAeInfo();  // models/overcomplete_ae.cc
-ModelInfo DeepAeInfo();          // models/deep_ae.cc
-ModelInfo SparseAeInfo();        // models/sparse_ae.cc
-ModelInfo DenoisingAeInfo();     // models/denoising_ae.cc
-ModelInfo ContractiveAeInfo();   // models/contractive_ae.cc
-ModelInfo BetaVaeInfo();         // models/beta_vae.cc
-ModelInfo CvaeInfo();            // models/cvae.cc
-ModelInfo ConvAeInfo();          // models/conv_ae.cc
-ModelInfo ConvVaeInfo();         // models/conv_vae.cc
+ModelInfo AeInfo();   // models/ae/ae.cc
+ModelInfo VaeInfo();  // models/vae/vae.cc
+ModelInfo OvercompleteAeInfo();  // models/ae/overcomplete_ae.cc
+ModelInfo DeepAeInfo();          // models/ae/deep_ae.cc
+ModelInfo SparseAeInfo();        // models/ae/sparse_ae.cc
+ModelInfo DenoisingAeInfo();     // models/ae/denoising_ae.cc
+ModelInfo ContractiveAeInfo();   // models/ae/contractive_ae.cc
+ModelInfo BetaVaeInfo();         // models/vae/beta_vae.cc
+ModelInfo CvaeInfo();            // models/vae/cvae.cc
+ModelInfo ConvAeInfo();          // models/ae/conv_ae.cc
+ModelInfo ConvVaeInfo();         // models/vae/conv_vae.cc
 
 }  // namespace latent

@@ -1,7 +1,7 @@
-// The raster of core/canvas.h and the font of core/font.h: every glyph distinct and within its
+// The raster of tools/plot/canvas.h and the font of tools/plot/font.h: every glyph distinct and within its
 // cell; text, turned text, lines, dots and blits setting exactly the pixels they promise,
 // clipped at the edges; and PNG output that decodes back to the same pixels.
-#include "core/canvas.h"
+#include "tools/plot/canvas.h"
 
 #include <gtest/gtest.h>
 #include <stb_image.h>
@@ -13,8 +13,8 @@
 #include <utility>
 #include <vector>
 
-#include "core/error.h"
-#include "core/font.h"
+#include "kernels/error.h"
+#include "tools/plot/font.h"
 #include "tests/test_util.h"
 
 namespace latent {

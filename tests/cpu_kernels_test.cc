@@ -11,8 +11,8 @@
 #include <random>
 #include <vector>
 
-#include "core/error.h"
-#include "core/philox.h"
+#include "kernels/error.h"
+#include "kernels/philox.h"
 #include "kernels/elementwise.h"
 #include "kernels/loss.h"
 #include "kernels/optim.h"

@@ -24,7 +24,7 @@
 
 #include "core/cuda_runtime.h"
 #include "core/device.h"
-#include "core/error.h"
+#include "kernels/error.h"
 #include "kernels/elementwise.h"
 #include "kernels/gemm.h"
 #include "kernels/loss.h"

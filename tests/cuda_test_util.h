@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "core/cuda_runtime.h"
-#include "core/error.h"
+#include "kernels/error.h"
 
 namespace latent::testing {
 

@@ -16,10 +16,10 @@
 #include <vector>
 
 #include "core/autograd.h"
-#include "core/dataset.h"
+#include "core/io/dataset.h"
 #include "core/optim.h"
 #include "core/random.h"
-#include "models/trainer.h"
+#include "models/train/trainer.h"
 #include "tests/test_util.h"
 
 namespace latent {
@@ -59,7 +59,7 @@ class NeedsGpuAndMnist : public Base {
 using CudaTraining = NeedsGpuAndMnist<::testing::Test>;
 using CudaTrainingStep = NeedsGpuAndMnist<::testing::TestWithParam<std::string>>;
 
-// Training steps as Train() runs them (models/trainer.cc): dynamic binarization, forward,
+// Training steps as Train() runs them (models/train/trainer.cc): dynamic binarization, forward,
 // backward, one Adam update, on minibatches in a seeded order. Returns each step's loss.
 std::vector<float> TrainSteps(Model& model, const Dataset& data, int64_t steps) {
   Adam adam(model.params(), kLr, 0.9, 0.999, kAdamEps);

@@ -8,11 +8,11 @@
 
 #include "core/autograd.h"
 #include "core/ops.h"
-#include "models/analysis.h"
-#include "models/one_class.h"
-#include "models/run_dir.h"
-#include "models/trainer.h"
-#include "models/vae_core.h"
+#include "tools/eval/analysis.h"
+#include "tools/eval/one_class.h"
+#include "models/train/run_dir.h"
+#include "models/train/trainer.h"
+#include "models/vae/vae_core.h"
 #include "tests/test_util.h"
 
 namespace latent {

@@ -1,8 +1,8 @@
 // Command-line flags: values, defaults, and the errors users see.
 #include <gtest/gtest.h>
 
-#include "core/error.h"
-#include "core/flags.h"
+#include "kernels/error.h"
+#include "tools/cli/flags.h"
 
 #include <functional>
 

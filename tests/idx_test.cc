@@ -1,6 +1,6 @@
 // Tests for core/idx: valid raw and gzip files read back exactly; every malformed input throws
 // latent::Error naming the file and saying what was expected and found.
-#include "core/idx.h"
+#include "core/io/idx.h"
 
 #include <gtest/gtest.h>
 #include <zlib.h>
@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "core/error.h"
+#include "kernels/error.h"
 #include "tests/test_util.h"
 
 namespace latent {

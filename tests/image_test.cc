@@ -1,4 +1,4 @@
-#include "core/image.h"
+#include "core/io/image.h"
 
 #include <gtest/gtest.h>
 #include <stb_image.h>
@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "core/error.h"
+#include "kernels/error.h"
 #include "tests/test_util.h"
 
 namespace latent {

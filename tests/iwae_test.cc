@@ -14,7 +14,7 @@
 #include "core/autograd.h"
 #include "core/ops.h"
 #include "core/random.h"
-#include "models/vae_core.h"
+#include "models/vae/vae_core.h"
 #include "tests/test_util.h"
 
 namespace latent {

@@ -1,4 +1,4 @@
-#include "core/json.h"
+#include "core/io/json.h"
 
 #include <gtest/gtest.h>
 
@@ -6,7 +6,7 @@
 #include <limits>
 #include <string>
 
-#include "core/error.h"
+#include "kernels/error.h"
 
 namespace latent {
 namespace {

@@ -1,4 +1,4 @@
-// Latent-space walks (models/latent_walk.h): interpolation between codes, the inverse normal CDF,
+// Latent-space walks (tools/eval/latent_walk.h): interpolation between codes, the inverse normal CDF,
 // and the manifold grid, against closed forms and reference values.
 #include <gtest/gtest.h>
 
@@ -6,7 +6,7 @@
 #include <limits>
 #include <vector>
 
-#include "models/latent_walk.h"
+#include "tools/eval/latent_walk.h"
 #include "tests/test_util.h"
 
 namespace latent {

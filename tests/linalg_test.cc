@@ -1,8 +1,8 @@
-// The symmetric eigensolver of core/linalg.h against closed-form spectra (diagonal, rotated 2 x 2,
+// The symmetric eigensolver of tools/eval/linalg.h against closed-form spectra (diagonal, rotated 2 x 2,
 // second-difference matrices), the defining properties A v = lambda v and V V^T = I on random
 // matrices at extreme scales, repeated eigenvalues compared through their eigenspaces' projectors,
 // and errors that say what was expected.
-#include "core/linalg.h"
+#include "tools/eval/linalg.h"
 
 #include <gtest/gtest.h>
 

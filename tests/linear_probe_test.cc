@@ -1,7 +1,7 @@
-// The linear probe of models/linear_probe.h: separable classes are classified perfectly whatever
+// The linear probe of tools/eval/linear_probe.h: separable classes are classified perfectly whatever
 // the features' scales and offsets, random labels give chance on the test set, the same on a GPU,
 // and errors that say what was expected.
-#include "models/linear_probe.h"
+#include "tools/eval/linear_probe.h"
 
 #include <gtest/gtest.h>
 

@@ -1,6 +1,6 @@
-// AUROC, ROC curves and PSNR (core/metrics.h) against hand-worked examples, the Mann-Whitney pair
+// AUROC, ROC curves and PSNR (tools/eval/metrics.h) against hand-worked examples, the Mann-Whitney pair
 // count on data with many ties, and errors that say what was expected.
-#include "core/metrics.h"
+#include "tools/eval/metrics.h"
 
 #include <gtest/gtest.h>
 

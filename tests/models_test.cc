@@ -7,7 +7,7 @@
 #include "core/autograd.h"
 #include "core/gradcheck.h"
 #include "core/random.h"
-#include "models/grad_study.h"
+#include "tools/eval/grad_study.h"
 #include "tests/test_util.h"
 
 namespace latent {
@@ -22,7 +22,7 @@ Tensor TinyBatch(DType dtype, const ModelShape& shape = kTiny) {
 
 class ModelGradCheck : public ::testing::TestWithParam<std::string> {};
 
-// The setting of `latent gradcheck` (models/grad_study.h): small shapes, and layers wide enough
+// The setting of `latent gradcheck` (tools/eval/grad_study.h): small shapes, and layers wide enough
 // that no ReLU layer is dead, so every tensor's gradient is non-zero and the check compares
 // numbers, not zeros.
 TEST_P(ModelGradCheck, LossGradientMatchesCentralDifferences) {

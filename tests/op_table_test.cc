@@ -4,7 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "core/autograd.h"
-#include "core/file_util.h"
+#include "core/io/file_util.h"
 #include "core/gradcheck.h"
 #include "core/op_table.h"
 #include "core/ops.h"

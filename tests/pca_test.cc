@@ -1,8 +1,8 @@
-// PCA (core/pca.h) against closed-form answers: points on a line or a plane give its directions
+// PCA (tools/eval/pca.h) against closed-form answers: points on a line or a plane give its directions
 // and variances, the reconstruction error is n times the discarded variance, codes are
 // uncorrelated, the chunked covariance matches a double loop, a slice of MNIST at full dimension,
 // and errors that say what was expected.
-#include "core/pca.h"
+#include "tools/eval/pca.h"
 
 #include <gtest/gtest.h>
 
@@ -11,9 +11,9 @@
 #include <string>
 #include <vector>
 
-#include "core/dataset.h"
+#include "core/io/dataset.h"
 #include "core/device.h"
-#include "core/linalg.h"
+#include "tools/eval/linalg.h"
 #include "tests/test_util.h"
 
 namespace latent {

@@ -4,7 +4,7 @@
 
 #include <set>
 
-#include "core/philox.h"
+#include "kernels/philox.h"
 #include "core/random.h"
 
 namespace latent {

@@ -6,7 +6,7 @@
 
 #include <fstream>
 
-#include "models/pictures.h"
+#include "tools/plot/pictures.h"
 #include "tests/test_util.h"
 
 namespace latent {

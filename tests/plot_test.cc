@@ -1,7 +1,7 @@
-// The charts of core/plot.h: line charts and scatters that decode as PNGs with every series and
+// The charts of tools/plot/plot.h: line charts and scatters that decode as PNGs with every series and
 // category visible, fixed ranges that clip, a legend that avoids the data, log axes, the palette,
 // and errors that say what was expected. The tick rules have their own tests (ticks_test.cc).
-#include "core/plot.h"
+#include "tools/plot/plot.h"
 
 #include <gtest/gtest.h>
 #include <stb_image.h>
@@ -15,7 +15,7 @@
 #include <tuple>
 #include <vector>
 
-#include "core/error.h"
+#include "kernels/error.h"
 #include "tests/test_util.h"
 
 namespace latent {

@@ -1,5 +1,5 @@
 // The gradient-study tools: the tape observer, the DOT writer, the closed-form gradients of the
-// reparameterize + KL op, and whole-model gradient checks (models/grad_study.h, core/graph_dot.h).
+// reparameterize + KL op, and whole-model gradient checks (tools/eval/grad_study.h, core/graph_dot.h).
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -14,7 +14,7 @@
 #include "core/nn.h"
 #include "core/ops.h"
 #include "core/random.h"
-#include "models/grad_study.h"
+#include "tools/eval/grad_study.h"
 #include "tests/test_util.h"
 
 namespace latent {

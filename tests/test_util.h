@@ -12,8 +12,8 @@
 #include <string>
 #include <vector>
 
-#include "core/error.h"
-#include "core/flags.h"
+#include "kernels/error.h"
+#include "tools/cli/flags.h"
 #include "core/random.h"
 #include "models/model.h"
 

@@ -1,7 +1,7 @@
-// The tick rules of core/ticks.h against hand-worked cases: linear ticks at 1, 2 or 5 x 10^k,
+// The tick rules of tools/plot/ticks.h against hand-worked cases: linear ticks at 1, 2 or 5 x 10^k,
 // logarithmic ticks, labels with the decimals the step needs, and errors that say what was
 // expected.
-#include "core/ticks.h"
+#include "tools/plot/ticks.h"
 
 #include <gtest/gtest.h>
 

@@ -5,9 +5,9 @@
 #include <filesystem>
 
 #include "core/autograd.h"
-#include "core/dataset.h"
-#include "models/run_dir.h"
-#include "models/trainer.h"
+#include "core/io/dataset.h"
+#include "models/train/run_dir.h"
+#include "models/train/trainer.h"
 #include "tests/test_util.h"
 
 namespace latent {

@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "core/dataset.h"
-#include "models/trainer.h"
+#include "core/io/dataset.h"
+#include "models/train/trainer.h"
 #include "tests/test_util.h"
 
 namespace latent {

@@ -10,9 +10,9 @@
 #include <vector>
 
 #include "core/autograd.h"
-#include "core/dataset.h"
+#include "core/io/dataset.h"
 #include "core/random.h"
-#include "models/trainer.h"
+#include "models/train/trainer.h"
 #include "tests/test_util.h"
 
 namespace latent {

@@ -15,13 +15,13 @@
 #include <vector>
 
 #include "core/autograd.h"
-#include "core/dataset.h"
+#include "core/io/dataset.h"
 #include "core/gradcheck.h"
 #include "core/nn.h"
 #include "core/optim.h"
 #include "core/random.h"
-#include "models/trainer.h"
-#include "models/vae_core.h"
+#include "models/train/trainer.h"
+#include "models/vae/vae_core.h"
 #include "tests/test_util.h"
 
 namespace latent {
@@ -52,7 +52,7 @@ std::unique_ptr<Model> Build(const std::string& name, const std::vector<std::str
   return model;
 }
 
-// The KL weight of each schedule at chosen steps, against the formulas of models/vae_core.h
+// The KL weight of each schedule at chosen steps, against the formulas of models/vae/vae_core.h
 // worked out by hand (beta = 4, W = 100 warm-up steps, T = 100 steps per cycle).
 TEST(VariantKlSchedule, WeightsFollowTheFormulas) {
   KlSchedule linear{KlSchedule::kLinear, 4.0, 100, 100};

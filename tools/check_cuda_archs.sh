@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Checks that the built latent_lib holds code for every CUDA architecture the build lists: each
+# Checks that the built latent_kernels holds code for every CUDA architecture the build lists: each
 # kernels/cuda/*.cu object needs SASS (sm_N) for every "N-real" entry and PTX (compute_N) for every
 # "N-virtual" entry ("N" alone: both). The nvcc command of each object is always read
 # (compile_commands.json when exported, else build.ninja): it must carry a -gencode for each entry.
@@ -11,7 +11,7 @@
 #   tools/check_cuda_archs.sh BUILD_DIR            the list the build was configured with
 #                                                  (LATENT_CUDA_ARCHS_USED in its CMakeCache.txt)
 #   tools/check_cuda_archs.sh --expect 75-real,80-real,120-virtual BUILD_DIR   a list stated here
-#     --lib PATH        the static library (default: BUILD_DIR/liblatent_lib.a)
+#     --lib PATH        the static library (default: BUILD_DIR/liblatent_kernels.a)
 #     --no-cuobjdump    read the compile commands only, even where cuobjdump exists
 set -euo pipefail
 
@@ -89,10 +89,10 @@ if [[ -f "${build}/compile_commands.json" ]]; then
                    }' "${build}/compile_commands.json")"
 elif [[ -f "${build}/build.ninja" ]]; then
   commands_from="build.ninja"
-  # "build OBJ: CUDA_COMPILER__latent_lib_<config> SOURCE ...", then indented "FLAGS = ..." lines.
+  # "build OBJ: CUDA_COMPILER__latent_kernels_<config> SOURCE ...", then indented "FLAGS = ..." lines.
   commands="$(awk '/^build / {
                      f = ""
-                     if ($3 ~ /^CUDA_COMPILER__latent_lib/ && $4 ~ /\.cu$/) f = $4
+                     if ($3 ~ /^CUDA_COMPILER__latent_kernels/ && $4 ~ /\.cu$/) f = $4
                      next
                    }
                    f != "" && /^  FLAGS = / { print f "\t" $0 }' "${build}/build.ninja")"
@@ -134,8 +134,8 @@ read_from+=("${commands_from}")
 
 # --- 2. what the library holds, where cuobjdump exists --------------------------------------------
 if [[ -n "${cuobjdump}" ]]; then
-  lib="${lib:-${build}/liblatent_lib.a}"
-  [[ -f "${lib}" ]] || die "no library ${lib} (build the latent_lib target first, or pass --lib)"
+  lib="${lib:-${build}/liblatent_kernels.a}"
+  [[ -f "${lib}" ]] || die "no library ${lib} (build the latent_kernels target first, or pass --lib)"
   tmp="$(mktemp -d)"
   trap 'rm -rf "${tmp}"' EXIT
   members="$(ar t "${lib}")"

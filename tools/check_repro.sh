@@ -9,7 +9,8 @@
 # 2 threads); its losses (metrics.csv) and checkpoint (model.safetensors) are hashed, and the
 # figures it writes too. `latent eval` runs on the ae and the vae runs (PCA, probes, denoising,
 # IWAE), and `latent sample` on the vae. With LATENT_REPRO_MAIN=1 the main job's ten full epochs
-# are added (test loss 126.87 after epoch 1 and 105.51 after epoch 10 on the reference machine).
+# are added (test loss 126.87 after epoch 1 and 105.51 after epoch 10 on the reference machine);
+# compare repeats them when FILE holds them.
 # FILE is specific to the machine and the build: record it before a change, compare after it.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -65,7 +66,9 @@ done
 "${latent}" sample --run "${work}/runs/vae" --n 16 --device cpu --out "${work}/sample.png" > /dev/null
 fingerprint "vae/sample.png" "${work}/sample.png"
 
-if [[ "${LATENT_REPRO_MAIN:-0}" == 1 ]]; then
+main="${LATENT_REPRO_MAIN:-0}"
+[[ "${mode}" == compare ]] && grep -q '^main/' "${file}" && main=1  # compare what was recorded
+if [[ "${main}" == 1 ]]; then
   "${latent}" train --model vae --epochs 10 --batch-size 128 --lr 1e-3 --latent-dim 20 \
     "${common[@]}" --out "${work}/runs/main" | tee "${work}/main.log" >&2
   fingerprint "main/metrics.csv" "${work}/runs/main/metrics.csv"

@@ -18,8 +18,8 @@
 // So the result is the same for any thread count.
 #include <algorithm>
 #include <cstddef>
+#include <vector>
 
-#include "core/allocator.h"
 #include "kernels/conv.h"
 #include "kernels/gemm.h"
 
@@ -40,22 +40,15 @@ int64_t ImagesPerChunk(const ConvShape& s) {
                              std::max<int64_t>(s.batch, 1));
 }
 
-// Scratch floats from the CPU's caching allocator: a training step convolving the same shapes
-// every iteration gets the same blocks back instead of faulting in fresh pages each time.
-class Scratch {
- public:
-  explicit Scratch(int64_t n)
-      : bytes_(sizeof(float) * static_cast<size_t>(n)),
-        ptr_(AllocatorFor(Device::Cpu()).Allocate(bytes_)) {}
-  ~Scratch() { AllocatorFor(Device::Cpu()).Free(ptr_, bytes_); }
-  Scratch(const Scratch&) = delete;
-  Scratch& operator=(const Scratch&) = delete;
-  float* get() const { return static_cast<float*>(ptr_); }
-
- private:
-  size_t bytes_;
-  void* ptr_;
-};
+// Per-thread scratch floats kept from call to call (slot 0: the column matrix, slot 1: the channel
+// rows): a training step convolving the same shapes every iteration reuses the same pages instead
+// of faulting in fresh ones.
+float* Scratch(int slot, int64_t n) {
+  thread_local std::vector<float> buffers[2];
+  std::vector<float>& buffer = buffers[slot];
+  if (buffer.size() < static_cast<size_t>(n)) buffer.resize(static_cast<size_t>(n));
+  return buffer.data();
+}
 
 // The output positions o in [0, out) whose tap k reads inside the input, 0 <= o s - p + k < in,
 // as a range [lo, hi): the loops below then run without a bounds check per element.
@@ -153,13 +146,14 @@ void Conv2dForwardIm2colCpu(const ConvShape& s, const float* x, const float* w, 
                             float* y) {
   const int64_t ckk = s.in_channels * s.kernel_h * s.kernel_w, P = s.out_h * s.out_w;
   const int64_t K = s.out_channels, chunk = ImagesPerChunk(s);
-  Scratch col(ckk * chunk * P), y_rows(K * chunk * P);
+  float* col = Scratch(0, ckk * chunk * P);
+  float* y_rows = Scratch(1, K * chunk * P);
   for (int64_t b0 = 0; b0 < s.batch; b0 += chunk) {
     const int64_t n = std::min(chunk, s.batch - b0);
-    Im2col(s, n, x + b0 * s.in_channels * s.in_h * s.in_w, col.get());
+    Im2col(s, n, x + b0 * s.in_channels * s.in_h * s.in_w, col);
     // y' (K, n P) = w (K, CKK) col (CKK, n P)
-    GemmCpu(false, false, K, n * P, ckk, 1.0f, w, ckk, col.get(), n * P, 0.0f, y_rows.get(), n * P);
-    FromChannelRows(n, K, P, y_rows.get(), bias, y + b0 * K * P);
+    GemmCpu(false, false, K, n * P, ckk, 1.0f, w, ckk, col, n * P, 0.0f, y_rows, n * P);
+    FromChannelRows(n, K, P, y_rows, bias, y + b0 * K * P);
   }
 }
 
@@ -167,13 +161,14 @@ void Conv2dBackwardInputIm2colCpu(const ConvShape& s, const float* dy, const flo
                                   const float* bias, float* dx) {
   const int64_t ckk = s.in_channels * s.kernel_h * s.kernel_w, P = s.out_h * s.out_w;
   const int64_t K = s.out_channels, chunk = ImagesPerChunk(s);
-  Scratch col(ckk * chunk * P), dy_rows(K * chunk * P);
+  float* col = Scratch(0, ckk * chunk * P);
+  float* dy_rows = Scratch(1, K * chunk * P);
   for (int64_t b0 = 0; b0 < s.batch; b0 += chunk) {
     const int64_t n = std::min(chunk, s.batch - b0);
-    ToChannelRows(n, K, P, dy + b0 * K * P, dy_rows.get());
+    ToChannelRows(n, K, P, dy + b0 * K * P, dy_rows);
     // col (CKK, n P) = w^T (CKK, K) dy' (K, n P);  w is stored (K, CKK)
-    GemmCpu(true, false, ckk, n * P, K, 1.0f, w, ckk, dy_rows.get(), n * P, 0.0f, col.get(), n * P);
-    Col2im(s, n, col.get(), bias, dx + b0 * s.in_channels * s.in_h * s.in_w);
+    GemmCpu(true, false, ckk, n * P, K, 1.0f, w, ckk, dy_rows, n * P, 0.0f, col, n * P);
+    Col2im(s, n, col, bias, dx + b0 * s.in_channels * s.in_h * s.in_w);
   }
 }
 
@@ -184,13 +179,14 @@ void Conv2dBackwardWeightIm2colCpu(const ConvShape& s, const float* x, const flo
     std::fill(dw, dw + K * ckk, 0.0f);
     return;
   }
-  Scratch col(ckk * chunk * P), dy_rows(K * chunk * P);
+  float* col = Scratch(0, ckk * chunk * P);
+  float* dy_rows = Scratch(1, K * chunk * P);
   for (int64_t b0 = 0; b0 < s.batch; b0 += chunk) {
     const int64_t n = std::min(chunk, s.batch - b0);
-    Im2col(s, n, x + b0 * s.in_channels * s.in_h * s.in_w, col.get());
-    ToChannelRows(n, K, P, dy + b0 * K * P, dy_rows.get());
+    Im2col(s, n, x + b0 * s.in_channels * s.in_h * s.in_w, col);
+    ToChannelRows(n, K, P, dy + b0 * K * P, dy_rows);
     // dw (K, CKK) (+)= dy' (K, n P) col^T (n P, CKK): the first chunk writes, later ones add.
-    GemmCpu(false, true, K, ckk, n * P, 1.0f, dy_rows.get(), n * P, col.get(), n * P,
+    GemmCpu(false, true, K, ckk, n * P, 1.0f, dy_rows, n * P, col, n * P,
             b0 == 0 ? 0.0f : 1.0f, dw, ckk);
   }
 }

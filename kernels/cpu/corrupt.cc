@@ -1,7 +1,7 @@
 // CPU reference for kernels/corrupt.h.
 #include "kernels/corrupt.h"
 
-#include "core/philox.h"
+#include "kernels/philox.h"
 
 namespace latent::kernels {
 

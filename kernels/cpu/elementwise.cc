@@ -8,8 +8,8 @@
 
 #include <cmath>
 
-#include "core/error.h"
-#include "core/philox.h"
+#include "kernels/error.h"
+#include "kernels/philox.h"
 
 namespace latent::kernels {
 namespace {

@@ -6,7 +6,7 @@
 
 #include <cmath>
 
-#include "core/error.h"
+#include "kernels/error.h"
 
 namespace latent::kernels {
 namespace {

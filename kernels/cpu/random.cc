@@ -1,10 +1,10 @@
 // CPU reference for kernels/random.h: uniform, normal and Bernoulli fills from Philox.
 //
-// n: number of elements. Element i is element i of the stream (seed, offset) (core/philox.h),
+// n: number of elements. Element i is element i of the stream (seed, offset) (kernels/philox.h),
 // whatever thread computes it, so a fill is reproducible on any thread count and on a GPU.
 #include "kernels/random.h"
 
-#include "core/philox.h"
+#include "kernels/philox.h"
 
 namespace latent::kernels {
 namespace {

@@ -8,7 +8,7 @@
 
 #include <cmath>
 
-#include "core/philox.h"
+#include "kernels/philox.h"
 
 namespace latent::kernels {
 namespace {

@@ -10,7 +10,7 @@
 //   one-hot v1: the 2-D element loop. measured speed: not yet measured (no GPU)
 #include <cstdint>
 
-#include "core/cuda_runtime.h"
+#include "kernels/cuda/runtime.h"
 #include "kernels/classify.h"
 #include "kernels/cuda/common.cuh"
 #include "kernels/cuda/launch.cuh"

@@ -11,7 +11,7 @@
 #include <cstdint>
 #include <cstdlib>
 
-#include "core/error.h"
+#include "kernels/error.h"
 
 namespace latent::kernels::cuda_detail {
 

@@ -26,8 +26,8 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "core/cuda_runtime.h"
-#include "core/error.h"
+#include "kernels/cuda/runtime.h"
+#include "kernels/error.h"
 #include "kernels/conv.h"
 #include "kernels/cuda/common.cuh"
 #include "kernels/cuda/launch.cuh"

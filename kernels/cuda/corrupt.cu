@@ -6,8 +6,8 @@
 //   v1: grid-stride loop, one element per thread. measured speed: not yet measured (no GPU)
 #include <cstdint>
 
-#include "core/cuda_runtime.h"
-#include "core/philox.h"
+#include "kernels/cuda/runtime.h"
+#include "kernels/philox.h"
 #include "kernels/corrupt.h"
 #include "kernels/cuda/common.cuh"
 #include "kernels/cuda/launch.cuh"

@@ -12,9 +12,8 @@
 #include <mutex>
 #include <vector>
 
-#include "core/cuda_runtime.h"
-#include "core/device.h"
-#include "core/error.h"
+#include "kernels/cuda/runtime.h"
+#include "kernels/error.h"
 #include "kernels/gemm.h"
 
 // Checks a cuBLAS call; on failure throws latent::Error naming the status, statement, file, line.

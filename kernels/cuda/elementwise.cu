@@ -16,9 +16,9 @@
 //      cols to find its column. measured speed: not yet measured (no GPU)
 #include <cstdint>
 
-#include "core/cuda_runtime.h"
-#include "core/error.h"
-#include "core/philox.h"
+#include "kernels/cuda/runtime.h"
+#include "kernels/error.h"
+#include "kernels/philox.h"
 #include "kernels/cuda/common.cuh"
 #include "kernels/cuda/launch.cuh"
 #include "kernels/elementwise.h"

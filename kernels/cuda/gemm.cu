@@ -35,8 +35,8 @@
 #include <map>
 #include <mutex>
 
-#include "core/cuda_runtime.h"
-#include "core/error.h"
+#include "kernels/cuda/runtime.h"
+#include "kernels/error.h"
 #include "kernels/cuda/common.cuh"
 #include "kernels/cuda/launch.cuh"
 #include "kernels/gemm.h"

@@ -10,7 +10,7 @@
 
 #include <cuda_runtime.h>
 
-#include "core/cuda_runtime.h"
+#include "kernels/cuda/runtime.h"
 #ifdef LATENT_CUDA_SIM
 #include "kernels/sim/launch.h"
 #endif

@@ -13,8 +13,8 @@
 #include <algorithm>
 #include <cstdint>
 
-#include "core/cuda_runtime.h"
-#include "core/error.h"
+#include "kernels/cuda/runtime.h"
+#include "kernels/error.h"
 #include "kernels/cuda/common.cuh"
 #include "kernels/cuda/launch.cuh"
 #include "kernels/optim.h"

@@ -1,5 +1,5 @@
 // CUDA kernels for kernels/random.h: uniform, normal and Bernoulli fills from the Philox stream
-// (seed, offset). Element i is PhiloxUniform / PhiloxNormal<float> of index i (core/philox.h),
+// (seed, offset). Element i is PhiloxUniform / PhiloxNormal<float> of index i (kernels/philox.h),
 // the same functions the CPU twins (kernels/cpu/random.cc) call, so both devices draw the same
 // numbers: uniforms and Bernoulli draws bit for bit; normals up to the last bits of CUDA's
 // logf/cosf/sinf against the host's.
@@ -14,8 +14,8 @@
 //      samples). measured speed: not yet measured (no GPU)
 #include <cstdint>
 
-#include "core/cuda_runtime.h"
-#include "core/philox.h"
+#include "kernels/cuda/runtime.h"
+#include "kernels/philox.h"
 #include "kernels/cuda/common.cuh"
 #include "kernels/cuda/launch.cuh"
 #include "kernels/random.h"

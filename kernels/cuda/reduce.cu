@@ -25,8 +25,8 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "core/cuda_runtime.h"
-#include "core/error.h"
+#include "kernels/cuda/runtime.h"
+#include "kernels/error.h"
 #include "kernels/cuda/common.cuh"
 #include "kernels/cuda/launch.cuh"
 #include "kernels/reduce.h"

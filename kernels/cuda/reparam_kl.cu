@@ -2,7 +2,7 @@
 // Float only; the CPU twins in kernels/cpu/reparam_kl.cc are the specification.
 //
 // B: batch rows; D: latent dimensions. mu, logvar: (B, D), the encoder's Gaussian q(z|x).
-// eps[b, d] = PhiloxNormal<float>(seed, offset, b*D + d) (core/philox.h), the same counter as on
+// eps[b, d] = PhiloxNormal<float>(seed, offset, b*D + d) (kernels/philox.h), the same counter as on
 // the CPU: the backward kernel regenerates it instead of reading a stored (B, D) copy.
 //
 // Versions:
@@ -16,8 +16,8 @@
 #include <algorithm>
 #include <cstdint>
 
-#include "core/cuda_runtime.h"
-#include "core/philox.h"
+#include "kernels/cuda/runtime.h"
+#include "kernels/philox.h"
 #include "kernels/cuda/common.cuh"
 #include "kernels/cuda/launch.cuh"
 #include "kernels/reparam_kl.h"

@@ -15,7 +15,7 @@
 #include <algorithm>
 #include <cstdint>
 
-#include "core/cuda_runtime.h"
+#include "kernels/cuda/runtime.h"
 #include "kernels/cuda/common.cuh"
 #include "kernels/cuda/launch.cuh"
 #include "kernels/rows.h"

@@ -1,0 +1,50 @@
+// A labelled image data set resident on the training device, and its minibatches.
+//
+// The whole split is uploaded once: images as f32 grey levels in [0, 1], one row per image
+// (N, H*W), labels as i32 (N). A minibatch is a row gather by index on the device, so the
+// training step never copies pixels between host and device.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/tensor.h"
+
+namespace latent {
+
+struct Dataset {
+  Tensor images;  // (N, H*W) f32 in [0, 1]
+  Tensor labels;  // (N) i32
+  int64_t height = 0, width = 0;
+  int num_classes = 0;  // 1 + the largest label
+
+  int64_t size() const { return images.defined() ? images.size(0) : 0; }
+  int64_t features() const { return height * width; }
+};
+
+// Loads split "train" or "t10k" of an IDX directory (core/io/idx.h). `limit` > 0 keeps only the
+// first `limit` examples (small slices for tests).
+Dataset LoadDataset(const std::string& dir, const std::string& split, Device device,
+                    int64_t limit = -1);
+
+// The minibatches of one epoch, in the order of a seeded permutation (or in order when not
+// shuffled). The last batch may be smaller.
+class BatchSampler {
+ public:
+  BatchSampler(const Dataset& data, int64_t batch_size, bool shuffle, uint64_t seed,
+               uint64_t epoch);
+  int64_t num_batches() const { return (n_ + batch_size_ - 1) / batch_size_; }
+  // Images (b, H*W) and labels (b) of batch `i`.
+  Tensor Images(int64_t i) const;
+  Tensor Labels(int64_t i) const;
+
+ private:
+  Tensor BatchIndex(int64_t i) const;
+
+  const Dataset& data_;
+  int64_t n_, batch_size_;
+  Tensor order_;  // i32 (N) on the data's device
+};
+
+}  // namespace latent

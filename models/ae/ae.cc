@@ -1,0 +1,36 @@
+// The plain undercomplete autoencoder: x -> ReLU(W1 x + b1) = h (the code) -> logits W2 h + b2,
+// trained with binary cross-entropy summed over pixels (pixels as Bernoulli means).
+//
+//   loss = sum_pixels BCE(logits, x)      (reported: recon; sqerr = sum_pixels (x - s(logits))^2)
+#include "core/nn.h"
+#include "core/ops.h"
+#include "models/model.h"
+#include "models/ae/reconstruction.h"
+
+namespace latent {
+namespace {
+
+class Ae : public OneLayerAe {
+ public:
+  Ae(int64_t features, int64_t code)
+      : OneLayerAe(features, code, Activation::kRelu) {}
+
+  LossOutput Loss(const Tensor& x, const Tensor&, const StepContext&) override {
+    const Tensor logits = decoder_(Code(x));
+    Tensor recon = Sum(BceWithLogits(logits, x));
+    return {recon, {{"recon", recon}, {"sqerr", SquaredError(logits, x)}}};
+  }
+};
+
+}  // namespace
+
+ModelInfo AeInfo() {
+  return {"ae",
+          "undercomplete autoencoder 784-32-784 (ReLU code, Bernoulli/BCE decoder)",
+          {{"latent-dim", "32", "size of the code"}},
+          [](const Flags& f, const ModelShape& s) -> std::unique_ptr<Model> {
+            return std::make_unique<Ae>(s.features(), f.GetInt("latent-dim", 1, 100000));
+          }};
+}
+
+}  // namespace latent

@@ -1,0 +1,55 @@
+// The training loop shared by every model: minibatches gathered on the device, forward, backward,
+// one optimizer step; per-epoch evaluation on the test split.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "core/io/dataset.h"
+#include "models/model.h"
+
+namespace latent {
+
+struct TrainOptions {
+  int epochs = 10;
+  int64_t batch_size = 128;
+  double lr = 1e-3;
+  uint64_t seed = 1;
+  bool binarize = false;  // dynamic binarization: a fresh Bernoulli draw of every pixel each epoch
+  bool progress = false;  // a progress line with steps/s on stderr (for terminals)
+  // The CUDA profiler's capture range, in global steps counted from 0 across epochs: it opens
+  // (cudaProfilerStart) before step profile_begin and closes (cudaProfilerStop) after step
+  // profile_end - 1, so steps profile_begin .. profile_end - 1 are captured (end exclusive). A
+  // range that crosses an epoch's end also captures that epoch's evaluation. Off when begin ==
+  // end; ignored unless the model trains on a CUDA device. See docs/profiling.md.
+  int64_t profile_begin = 0;
+  int64_t profile_end = 0;
+};
+
+// Losses per image: each part summed over the split and divided by its size.
+struct Evaluation {
+  double loss = 0.0;
+  std::map<std::string, double> parts;
+};
+
+struct EpochMetrics {
+  int epoch = 0;  // 1-based
+  Evaluation train, test;
+  double seconds = 0.0;  // training time of the epoch (evaluation excluded)
+};
+
+// Evaluates `model` on every example of `data` (no graph recorded), in batches.
+Evaluation Evaluate(Model& model, const Dataset& data, int64_t batch_size, uint64_t seed,
+                    bool binarize);
+
+// Trains with Adam, calling `on_epoch` after each epoch (e.g. to log and checkpoint). Throws
+// latent::Error if the loss stops being finite, naming the epoch and step. Each step's phases sit
+// in NVTX ranges named "data", "forward", "backward" and "optimizer" (docs/profiling.md).
+std::vector<EpochMetrics> Train(Model& model, const Dataset& train, const Dataset& test,
+                                const TrainOptions& options,
+                                const std::function<void(const EpochMetrics&)>& on_epoch);
+
+}  // namespace latent

@@ -1,0 +1,54 @@
+// The convolutional VAE: the loss of models/vae/vae_core.h (the negative ELBO, Kingma & Welling 2014)
+// on the trunk of models/ae/conv_net.h,
+//
+//   h = ConvEncoder(x);  mu = fc_mu h;  logvar = fc_logvar h;  z = mu + exp(logvar / 2) eps
+//   loss = -log p(x | z) + KL(q(z|x) || N(0, I)),  logits = ConvDecoder(z)
+//
+// with the same decoder likelihoods as vae (--decoder bernoulli|gaussian). It matches the dense
+// VAE's ELBO with a fraction of its parameters (tests/variants_vae_test.cc).
+#include "core/nn.h"
+#include "models/ae/conv_net.h"
+#include "models/vae/vae_core.h"
+#include "models/variants.h"
+
+namespace latent {
+namespace {
+
+class ConvVae : public VaeCore {
+ public:
+  ConvVae(const Flags& flags, const ModelShape& shape)
+      : VaeCore(flags.GetInt("latent-dim", 1, 100000), 0, KlSchedule(), false) {
+    const int64_t channels = flags.GetInt("channels", 1, 4096), latent = code_size();
+    encoder_ = ConvEncoder(params_, shape, channels);
+    fc_mu_ = LinearLayer(params_, "encoder.fc_mu", encoder_.features(), latent);
+    fc_logvar_ = LinearLayer(params_, "encoder.fc_logvar", encoder_.features(), latent);
+    decoder_ = ConvDecoder(params_, shape, channels, latent);
+    likelihood_ = Likelihood(flags, params_);
+  }
+
+ protected:
+  Posterior Encoder(const Tensor& x, const Tensor&) override {
+    const Tensor h = encoder_(x);
+    return {fc_mu_(h), fc_logvar_(h)};
+  }
+  Tensor DecoderLogits(const Tensor& z, const Tensor&) override { return decoder_(z); }
+
+ private:
+  ConvEncoder encoder_;
+  LinearLayer fc_mu_, fc_logvar_;
+  ConvDecoder decoder_;
+};
+
+}  // namespace
+
+ModelInfo ConvVaeInfo() {
+  return {"conv-vae",
+          "convolutional VAE (2 strided convs -> 20 -> 2 transposed convs)",
+          JoinFlags({{"latent-dim", "20", "size of the latent code z"}, ConvChannelsFlag("32")},
+                    Likelihood::FlagSpecs()),
+          [](const Flags& f, const ModelShape& s) -> std::unique_ptr<Model> {
+            return std::make_unique<ConvVae>(f, s);
+          }};
+}
+
+}  // namespace latent

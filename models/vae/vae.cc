@@ -1,0 +1,75 @@
+// The variational autoencoder of Kingma & Welling (2014), as in the PyTorch MNIST example:
+//
+//   encoder  h = ReLU(fc1 x);  mu = fc21 h;  logvar = fc22 h          (784-400-20)
+//   sample   z = mu + exp(logvar / 2) eps,  eps ~ N(0, I)             (reparameterization)
+//   decoder  logits = fc4 ReLU(fc3 z)                                 (20-400-784)
+//   loss     -ELBO = -log p(x|z) + KL(q(z|x) || N(0, I))
+//            bernoulli (default):  -log p(x|z) = sum_pixels BCE(logits, x)
+//            gaussian:             -log p(x|z) = sum_pixels 1/2 [(x - mu(z))^2 / sigma^2
+//                                                 + log sigma^2 + log 2 pi]
+//                                    mu(z) = sigmoid(logits); sigma fixed or one learned scalar
+//
+// The sampling and the KL run in one fused op (core/ops_reparam_kl.cc), and each hidden layer's
+// ReLU in the epilogue of its GEMM (LinearAct). BCE is computed from logits, never from sigmoid
+// outputs, so saturated pixels cannot produce log(0).
+//
+// The same network serves beta-vae (models/vae/beta_vae.cc: a weighted, scheduled KL) and cvae
+// (models/vae/cvae.cc: one-hot labels appended to x and to z); the loss itself is models/vae/vae_core.cc.
+#include "core/nn.h"
+#include "models/vae/vae_core.h"
+#include "models/variants.h"
+
+namespace latent {
+namespace {
+
+class DenseVae : public VaeCore {
+ public:
+  // The layers are the PyTorch example's (fc1, fc21, fc22, fc3, fc4), named by their role
+  // (encoder.fc_mu is its fc21), so a checkpoint does not load into the example without a
+  // renaming. Their order fixes the seeded initialization: keep it.
+  DenseVae(const Flags& flags, const ModelShape& shape, int conditional_classes, bool report_beta)
+      : VaeCore(flags.GetInt("latent-dim", 1, 100000), conditional_classes,
+                KlSchedule::FromFlags(flags), report_beta) {
+    const int64_t hidden = flags.GetInt("hidden", 1, 100000), latent = code_size();
+    fc1_ = LinearLayer(params_, "encoder.fc1", shape.features() + conditional_classes, hidden);
+    fc21_ = LinearLayer(params_, "encoder.fc_mu", hidden, latent);
+    fc22_ = LinearLayer(params_, "encoder.fc_logvar", hidden, latent);
+    fc3_ = LinearLayer(params_, "decoder.fc1", latent + conditional_classes, hidden);
+    fc4_ = LinearLayer(params_, "decoder.fc2", hidden, shape.features());
+    likelihood_ = Likelihood(flags, params_);
+  }
+
+ protected:
+  Posterior Encoder(const Tensor& x, const Tensor& labels) override {
+    const Tensor h = fc1_(Condition(x, labels), Activation::kRelu);
+    return {fc21_(h), fc22_(h)};
+  }
+  Tensor DecoderLogits(const Tensor& z, const Tensor& labels) override {
+    return fc4_(fc3_(Condition(z, labels), Activation::kRelu));
+  }
+
+ private:
+  LinearLayer fc1_, fc21_, fc22_, fc3_, fc4_;
+};
+
+}  // namespace
+
+std::vector<FlagSpec> DenseVaeFlags() {
+  return JoinFlags({{"latent-dim", "20", "size of the latent code z"},
+                    {"hidden", "400", "width of the hidden layer of encoder and decoder"}},
+                   Likelihood::FlagSpecs());
+}
+
+std::unique_ptr<Model> MakeDenseVae(const Flags& flags, const ModelShape& shape,
+                                    int conditional_classes, bool report_beta) {
+  return std::make_unique<DenseVae>(flags, shape, conditional_classes, report_beta);
+}
+
+ModelInfo VaeInfo() {
+  return {"vae",
+          "variational autoencoder 784-400-20 (Kingma & Welling; the PyTorch MNIST example)",
+          DenseVaeFlags(),
+          [](const Flags& f, const ModelShape& s) { return MakeDenseVae(f, s, 0, false); }};
+}
+
+}  // namespace latent

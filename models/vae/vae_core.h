@@ -1,0 +1,128 @@
+// What the VAE family (vae, beta-vae, cvae, conv-vae) shares: the decoder's likelihood p(x|z),
+// the schedule of the KL weight, and the negative ELBO built from an encoder that gives
+// q(z|x) = N(mu, diag exp(logvar)) and a decoder that gives logits.
+//
+//   loss = -E_q[log p(x|z)] + beta_t KL(q(z|x) || N(0, I))     (one z per image, summed over rows)
+//
+// Subclasses only say how to compute (mu, logvar) and the logits; the reparameterization, the
+// noise streams, the parts reported and sampling from the prior live here once.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "tools/cli/flags.h"
+#include "models/model.h"
+
+namespace latent {
+
+// p(x|z) with mean sigmoid(logits), as a negative log-likelihood summed over pixels and rows:
+//   bernoulli:  sum BCE(logits, x)
+//   gaussian:   sum 1/2 [(x - mu)^2 / sigma^2 + log sigma^2 + log 2 pi],  mu = sigmoid(logits),
+//               sigma fixed by --sigma, or log sigma^2 one learned scalar ("decoder.log_variance").
+// For grey levels x the Bernoulli "likelihood" is the cross-entropy the training minimizes, not a
+// normalized density over [0, 1] (that would be the continuous Bernoulli); it is a log-likelihood
+// proper only for binary x.
+class Likelihood {
+ public:
+  static std::vector<FlagSpec> FlagSpecs();  // --decoder, --variance, --sigma
+  Likelihood() = default;                    // Bernoulli
+  // Declares the learned log-variance in `params` when asked for, so call it after the layers:
+  // a Bernoulli model's parameters (and hence their seeded initial values) stay unchanged.
+  Likelihood(const Flags& flags, Parameters& params);
+  Tensor Nll(const Tensor& logits, const Tensor& x) const;     // a scalar: summed over rows
+  Tensor RowNll(const Tensor& logits, const Tensor& x) const;  // (B): one per row
+
+ private:
+  // The Gaussian NLL from summed squared errors `sse` (a scalar, or (B)), `pixels` per entry.
+  Tensor GaussianNll(const Tensor& sse, double pixels) const;
+
+  enum Kind { kBernoulli, kGaussianFixed, kGaussianLearned };
+  Kind kind_ = kBernoulli;
+  double sigma_ = 1.0;
+  Parameters* params_ = nullptr;
+  int log_variance_ = -1;
+};
+
+// The KL weight beta_t at global step t: constant beta; linear warm-up beta min(1, t / W); or the
+// cyclical schedule of Fu et al. (2019), beta min(1, tau / R) with tau = (t mod T) / T and ramp
+// ratio R = 1/2. Evaluation (StepContext::training false) always uses the full beta, so test
+// losses are the objective the schedule is heading for.
+struct KlSchedule {
+  enum Kind { kConstant, kLinear, kCyclical };
+  Kind kind = kConstant;
+  double beta = 1.0;
+  int64_t warmup_steps = 1, cycle_steps = 1;
+
+  static std::vector<FlagSpec> FlagSpecs();  // --beta, --schedule, --warmup-steps, --cycle-steps
+  // The flags' schedule, or a constant beta = 1 (the plain ELBO) when they are not declared.
+  static KlSchedule FromFlags(const Flags& flags);
+  double Weight(const StepContext& ctx) const;
+};
+
+class VaeCore : public Model {
+ public:
+  LossOutput Loss(const Tensor& x, const Tensor& labels, const StepContext& ctx) override;
+  Tensor Encode(const Tensor& x, const Tensor& labels) override;  // the posterior mean mu
+  Tensor Decode(const Tensor& z, const Tensor& labels) override;  // sigmoid(logits)
+  // z ~ N(0, I) from the Philox stream (seed, kSample); conditional models decode with `labels`,
+  // or with 0, 1, ..., classes - 1, 0, ... when labels are undefined.
+  Tensor Sample(int64_t n, uint64_t seed, const Tensor& labels) override;
+  int64_t code_size() const override { return latent_; }
+
+  struct Posterior {
+    Tensor mu, logvar;  // (B, latent) each
+  };
+  // q(z|x): its mean and log-variance, (B, latent) each.
+  Posterior EncodePosterior(const Tensor& x, const Tensor& labels) { return Encoder(x, labels); }
+
+  // The importance-weighted estimate of log p(x) (Burda et al. 2015), in nats, one per row of x:
+  //
+  //   log p(x) ~ log (1/k) sum_i p(x|z_i) p(z_i) / q(z_i|x),   z_i ~ q(z|x),  i = 0..k-1,
+  //
+  // a lower bound in expectation that rises with k towards log p(x) (k = 1: the one-sample ELBO
+  // with the KL drawn, not integrated). The Bernoulli decoder makes it a log-likelihood for
+  // binary x only (see Likelihood). x: (B, H*W) on any device, labels: i32 (B) (conditional
+  // models). Sample i of row b draws its noise as element b*latent + d of the normal stream
+  // (seed, ImportanceNoiseOffset(i)), so the result does not depend on `chunk`: the number of
+  // samples per image that one decoder call evaluates (B * chunk rows; memory grows with it).
+  std::vector<double> ImportanceWeightedLogLikelihood(const Tensor& x, const Tensor& labels,
+                                                      int64_t k, uint64_t seed, int64_t chunk);
+  static uint64_t ImportanceNoiseOffset(int64_t sample);
+
+ protected:
+  // conditional_classes > 0 makes the model conditional (Condition() appends one-hot labels);
+  // report_beta adds the part "beta": beta_t summed over rows, i.e. the mean weight per image.
+  VaeCore(int64_t latent, int conditional_classes, KlSchedule schedule, bool report_beta)
+      : latent_(latent),
+        classes_(conditional_classes),
+        schedule_(schedule),
+        report_beta_(report_beta) {}
+
+  virtual Posterior Encoder(const Tensor& x, const Tensor& labels) = 0;
+  virtual Tensor DecoderLogits(const Tensor& z, const Tensor& labels) = 0;  // (B, H*W)
+
+  // t (B, D) with the one-hot labels appended, (B, D + classes); t itself when unconditional.
+  Tensor Condition(const Tensor& t, const Tensor& labels) const;
+  int conditional_classes() const { return classes_; }
+
+  Likelihood likelihood_;  // set by subclasses after declaring their layers
+
+ private:
+  int64_t latent_;
+  int classes_;
+  KlSchedule schedule_;
+  bool report_beta_;
+};
+
+// The fully connected VAE of models/vae/vae.cc (shared by vae, beta-vae and cvae): its flags, and
+// the model built from them (with the schedule flags when declared).
+std::vector<FlagSpec> DenseVaeFlags();
+std::unique_ptr<Model> MakeDenseVae(const Flags& flags, const ModelShape& shape,
+                                    int conditional_classes, bool report_beta);
+
+// Concatenated flag lists, for ModelInfo::flags.
+std::vector<FlagSpec> JoinFlags(std::vector<FlagSpec> a, const std::vector<FlagSpec>& b);
+
+}  // namespace latent

@@ -1,0 +1,132 @@
+#include "tools/cli/flags.h"
+
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+
+#include "kernels/error.h"
+
+namespace latent {
+
+Flags::Flags(std::string command, std::vector<FlagSpec> specs) : command_(std::move(command)) {
+  Add(specs);
+}
+
+void Flags::Add(const std::vector<FlagSpec>& specs) {
+  for (const FlagSpec& s : specs) {
+    LATENT_CHECK(!Has(s.name), "flag --", s.name, " declared twice for '", command_, "'");
+    specs_.push_back(s);
+    values_.push_back(s.default_value);
+    set_.push_back(false);
+  }
+}
+
+bool Flags::Has(const std::string& name) const {
+  for (const FlagSpec& s : specs_)
+    if (s.name == name) return true;
+  return false;
+}
+
+const FlagSpec& Flags::Find(const std::string& name) const {
+  for (const FlagSpec& s : specs_)
+    if (s.name == name) return s;
+  std::string known;
+  for (const FlagSpec& s : specs_) known += " --" + s.name;
+  LATENT_FAIL("unknown flag --", name, " for '", command_, "'; known flags:", known);
+}
+
+void Flags::Parse(const std::vector<std::string>& args) {
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    if (arg == "--help" || arg == "-h") {
+      help_ = true;
+      continue;
+    }
+    LATENT_CHECK(arg.size() > 2 && arg.compare(0, 2, "--") == 0, "'", command_,
+                 "' takes flags of the form --name value; found the argument '", arg, "'");
+    std::string name = arg.substr(2), value;
+    const size_t eq = name.find('=');
+    if (eq != std::string::npos) {
+      value = name.substr(eq + 1);
+      name = name.substr(0, eq);
+      Find(name);
+    } else {
+      const FlagSpec& spec = Find(name);
+      // A switch (a flag whose default is true or false) given alone means true: --binarize.
+      const bool is_switch = spec.default_value == "true" || spec.default_value == "false";
+      const bool value_follows = i + 1 < args.size() && args[i + 1].compare(0, 2, "--") != 0;
+      if (is_switch && !value_follows) {
+        value = "true";
+      } else {
+        LATENT_CHECK(value_follows, "flag --", name, " expects a value",
+                     i + 1 < args.size() ? "; found the flag " + args[i + 1] : std::string());
+        value = args[++i];
+      }
+    }
+    Set(name, value);
+  }
+}
+
+void Flags::Set(const std::string& name, const std::string& value) {
+  const FlagSpec& spec = Find(name);
+  const size_t index = &spec - specs_.data();
+  values_[index] = value;
+  set_[index] = true;
+}
+
+bool Flags::IsSet(const std::string& name) const { return set_[&Find(name) - specs_.data()]; }
+
+const std::string& Flags::Get(const std::string& name) const {
+  return values_[&Find(name) - specs_.data()];
+}
+
+int64_t Flags::GetInt(const std::string& name, int64_t min, int64_t max) const {
+  const std::string& text = Get(name);
+  char* end = nullptr;
+  errno = 0;
+  const long long v = std::strtoll(text.c_str(), &end, 10);
+  LATENT_CHECK(!text.empty() && *end == '\0' && errno == 0 && v >= min && v <= max, "--", name,
+               " expects an integer in [", min, ", ", max, "], found '", text, "'");
+  return v;
+}
+
+double Flags::GetDouble(const std::string& name, double min, double max) const {
+  const std::string& text = Get(name);
+  char* end = nullptr;
+  const double v = std::strtod(text.c_str(), &end);
+  LATENT_CHECK(!text.empty() && *end == '\0' && std::isfinite(v) && v >= min && v <= max, "--",
+               name, " expects a number in [", min, ", ", max, "], found '", text, "'");
+  return v;
+}
+
+bool Flags::GetBool(const std::string& name) const {
+  const std::string& v = Get(name);
+  if (v == "true" || v == "1" || v == "yes" || v == "on") return true;
+  if (v == "false" || v == "0" || v == "no" || v == "off") return false;
+  LATENT_FAIL("--", name, " expects true or false, found '", v, "'");
+}
+
+const std::string& Flags::GetChoice(const std::string& name,
+                                    const std::vector<std::string>& choices) const {
+  const std::string& v = Get(name);
+  std::string list;
+  for (const std::string& c : choices) {
+    if (c == v) return v;
+    list += (list.empty() ? "" : ", ") + c;
+  }
+  LATENT_FAIL("--", name, " expects one of ", list, "; found '", v, "'");
+}
+
+std::string Flags::Usage() const {
+  std::string out = "usage: latent " + command_ + " [flags]\n\nflags:\n";
+  for (const FlagSpec& s : specs_) {
+    std::string left = "  --" + s.name;
+    if (left.size() < 24) left.resize(24, ' ');
+    out += left + " " + s.help;
+    if (!s.default_value.empty()) out += " (default: " + s.default_value + ")";
+    out += "\n";
+  }
+  return out + "  --help                 this message\n";
+}
+
+}  // namespace latent
