@@ -11,9 +11,9 @@
 #include <utility>
 #include <vector>
 
-#include "tools/cli/flags.h"
 #include "core/parameters.h"
 #include "core/tensor.h"
+#include "models/hyper_params.h"
 
 namespace latent {
 
@@ -66,8 +66,12 @@ class Model {
 struct ModelInfo {
   std::string name;
   std::string description;
-  std::vector<FlagSpec> flags;  // model hyperparameters, accepted by `latent train`
-  std::unique_ptr<Model> (*create)(const Flags& flags, const ModelShape& shape);
+  // The model's hyperparameters with their defaults, which `latent train` accepts as flags and
+  // config.json records.
+  std::vector<HyperParamSpec> hyperparams;
+  // Reads the family's typed configuration (models/configs.h) from `values`, which declare
+  // `hyperparams`, and builds the model with the family's factory.
+  std::unique_ptr<Model> (*create)(const HyperParams& values, const ModelShape& shape);
 };
 
 const std::vector<ModelInfo>& ModelRegistry();

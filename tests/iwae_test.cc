@@ -66,14 +66,15 @@ TEST(IwaeRowNll, RowsSumToNllAndTheLearnedVarianceGetsTheSameGradient) {
   const Tensor logits = RandomNormal({3, 5}, 4, 0, DType::kF64);
   const Tensor x = RandomUniform({3, 5}, 4, 1, DType::kF64);
   for (const char* decoder : {"bernoulli", "fixed", "learned"}) {
-    Flags flags("test", Likelihood::FlagSpecs());
+    LikelihoodConfig config;
     if (std::string(decoder) != "bernoulli") {
-      flags.Set("decoder", "gaussian");
-      flags.Set("variance", decoder);
-      flags.Set("sigma", "0.3");
+      config.decoder = LikelihoodConfig::kGaussian;
+      config.variance =
+          std::string(decoder) == "fixed" ? LikelihoodConfig::kFixed : LikelihoodConfig::kLearned;
+      config.sigma = 0.3;
     }
     Parameters params;
-    const Likelihood likelihood(flags, params);
+    const Likelihood likelihood(config, params);
     params.Allocate(Device::Cpu(), 1, DType::kF64);
     const Tensor rows = likelihood.RowNll(logits, x);
     ASSERT_EQ(rows.shape(), Shape({3})) << decoder;

@@ -28,9 +28,9 @@ class ModelGradCheck : public ::testing::TestWithParam<std::string> {};
 TEST_P(ModelGradCheck, LossGradientMatchesCentralDifferences) {
   const GradCheckSetting setting = GradCheckSettingFor(GetParam());
   const ModelInfo& info = FindModel(GetParam());
-  Flags flags(GetParam(), info.flags);
-  ApplyFlagDefaults(setting, flags);
-  std::unique_ptr<Model> model = info.create(flags, setting.shape);
+  HyperParams values(info.hyperparams);
+  ApplyNarrowValues(setting, values);
+  std::unique_ptr<Model> model = info.create(values, setting.shape);
   model->params().Allocate(Device::Cpu(), 5, DType::kF64);
   const Tensor x = TinyBatch(DType::kF64, setting.shape);
   const Tensor labels = Tensor::FromVector<int32_t>({0, 1, 2, 3, 4}, {5});

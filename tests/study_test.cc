@@ -30,9 +30,9 @@ struct TinyModel {
 TinyModel MakeTiny(const std::string& name, DType dtype = DType::kF64) {
   const GradCheckSetting setting = GradCheckSettingFor(name);
   const ModelInfo& info = FindModel(name);
-  Flags flags(name, info.flags);
-  ApplyFlagDefaults(setting, flags);
-  TinyModel t{info.create(flags, setting.shape), Tensor(), Tensor()};
+  HyperParams values(info.hyperparams);
+  ApplyNarrowValues(setting, values);
+  TinyModel t{info.create(values, setting.shape), Tensor(), Tensor()};
   t.model->params().Allocate(Device::Cpu(), 5, dtype);
   t.x = RandomUniform({5, setting.shape.features()}, 11, 0, dtype);
   t.labels = Tensor::FromVector<int32_t>({0, 1, 2, 3, 4}, {5});

@@ -12,9 +12,9 @@
 #include <string>
 #include <vector>
 
-#include "kernels/error.h"
-#include "tools/cli/flags.h"
 #include "core/random.h"
+#include "kernels/error.h"
+#include "models/hyper_params.h"
 #include "models/model.h"
 
 namespace latent::testing {
@@ -44,16 +44,17 @@ inline std::vector<double> Normals(int64_t count, uint64_t seed) {
   return RandomNormal({count}, seed, 0, DType::kF64).ToVector<double>();
 }
 
-// A registered model built with its default flags, overridden by `overrides` ("name=value").
+// A registered model built with its default hyperparameters, overridden by `overrides`
+// ("name=value").
 inline std::unique_ptr<Model> MakeModel(const std::string& name, const ModelShape& shape,
                                         const std::vector<std::string>& overrides = {}) {
   const ModelInfo& info = FindModel(name);
-  Flags flags(name, info.flags);
+  HyperParams values(info.hyperparams);
   for (const std::string& o : overrides) {
     const size_t eq = o.find('=');
-    flags.Set(o.substr(0, eq), o.substr(eq + 1));
+    values.Set(o.substr(0, eq), o.substr(eq + 1));
   }
-  return info.create(flags, shape);
+  return info.create(values, shape);
 }
 
 // Calls `fn`, which must throw latent::Error whose message contains every one of `parts`.

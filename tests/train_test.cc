@@ -67,14 +67,14 @@ TEST_F(MnistTraining, SameSeedGivesIdenticalLossSequence) {
 TEST_F(MnistTraining, RunDirectoryReloadsTheSameModel) {
   const Dataset test = LoadDataset(dir_, "t10k", Device::Cpu(), 256);
   const ModelInfo& info = FindModel("vae");
-  Flags flags("train", info.flags);
-  flags.Set("latent-dim", "8");
+  HyperParams values(info.hyperparams);
+  values.Set("latent-dim", "8");
   const ModelShape shape{28, 28, 10};
-  std::unique_ptr<Model> vae = info.create(flags, shape);
+  std::unique_ptr<Model> vae = info.create(values, shape);
   vae->params().Allocate(Device::Cpu(), 3);
   const std::string dir = ::testing::TempDir() + "/latent_run_test";
   std::filesystem::create_directories(dir);
-  SaveRun(dir, *vae, RunConfig(info, flags, shape, TrainOptions(), dir_));
+  SaveRun(dir, *vae, RunConfig(info, values, shape, TrainOptions(), dir_));
   LoadedRun loaded = LoadRun(dir, Device::Cpu());
   EXPECT_EQ(loaded.model->params().count(), vae->params().count());
   EXPECT_EQ(Evaluate(*loaded.model, test, 128, 1, false).loss,

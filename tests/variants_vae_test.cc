@@ -166,12 +166,13 @@ TEST(VariantLikelihood, GaussianNllMatchesTheFormula) {
   const double sigma2 = 0.3 * 0.3;
   const double expected = 0.5 * (0.5625 / sigma2 + 4 * std::log(sigma2) + 4 * std::log(2 * M_PI));
   for (const char* variance : {"fixed", "learned"}) {
-    Flags flags("test", Likelihood::FlagSpecs());
-    flags.Set("decoder", "gaussian");
-    flags.Set("variance", variance);
-    flags.Set("sigma", "0.3");
+    LikelihoodConfig config;
+    config.decoder = LikelihoodConfig::kGaussian;
+    config.variance =
+        std::string(variance) == "learned" ? LikelihoodConfig::kLearned : LikelihoodConfig::kFixed;
+    config.sigma = 0.3;
     Parameters params;
-    const Likelihood likelihood(flags, params);
+    const Likelihood likelihood(config, params);
     EXPECT_EQ(params.size(), std::string(variance) == "learned" ? 1 : 0);
     params.Allocate(Device::Cpu(), 1, DType::kF64);
     // 1e-7: the learned start 2 log sigma is stored through the f32 initializer.

@@ -4,8 +4,9 @@
 //   loss = sum_pixels BCE(logits, x)      (reported: recon; sqerr = sum_pixels (x - s(logits))^2)
 #include "core/nn.h"
 #include "core/ops.h"
-#include "models/model.h"
 #include "models/ae/reconstruction.h"
+#include "models/configs.h"
+#include "models/variants.h"
 
 namespace latent {
 namespace {
@@ -24,12 +25,25 @@ class Ae : public OneLayerAe {
 
 }  // namespace
 
+std::vector<HyperParamSpec> AeConfig::Specs() {
+  const AeConfig d;
+  return {{"latent-dim", HyperParamText(d.latent_dim), "size of the code"}};
+}
+
+AeConfig AeConfig::FromValues(const HyperParams& values) {
+  AeConfig c;
+  c.latent_dim = values.GetInt("latent-dim", 1, 100000);
+  return c;
+}
+
+std::unique_ptr<Model> MakeAe(const AeConfig& config, const ModelShape& shape) {
+  return std::make_unique<Ae>(shape.features(), config.latent_dim);
+}
+
 ModelInfo AeInfo() {
-  return {"ae",
-          "undercomplete autoencoder 784-32-784 (ReLU code, Bernoulli/BCE decoder)",
-          {{"latent-dim", "32", "size of the code"}},
-          [](const Flags& f, const ModelShape& s) -> std::unique_ptr<Model> {
-            return std::make_unique<Ae>(s.features(), f.GetInt("latent-dim", 1, 100000));
+  return {"ae", "undercomplete autoencoder 784-32-784 (ReLU code, Bernoulli/BCE decoder)",
+          AeConfig::Specs(), [](const HyperParams& values, const ModelShape& shape) {
+            return MakeAe(AeConfig::FromValues(values), shape);
           }};
 }
 

@@ -10,8 +10,9 @@
 // The penalty is built from ops, so autograd differentiates it through both h and W.
 #include "core/nn.h"
 #include "core/ops.h"
-#include "models/model.h"
 #include "models/ae/reconstruction.h"
+#include "models/configs.h"
+#include "models/variants.h"
 
 namespace latent {
 namespace {
@@ -44,15 +45,31 @@ class ContractiveAe : public OneLayerAe {
 
 }  // namespace
 
+std::vector<HyperParamSpec> ContractiveAeConfig::Specs() {
+  const ContractiveAeConfig d;
+  return {{"latent-dim", HyperParamText(d.latent_dim), "number of hidden (code) units"},
+          {"lambda", HyperParamText(d.lambda),
+           "weight of the contractive penalty ||J_f(x)||_F^2, per image"}};
+}
+
+ContractiveAeConfig ContractiveAeConfig::FromValues(const HyperParams& values) {
+  ContractiveAeConfig c;
+  c.latent_dim = values.GetInt("latent-dim", 1, 100000);
+  c.lambda = values.GetDouble("lambda", 0.0, 1e6);
+  return c;
+}
+
+std::unique_ptr<Model> MakeContractiveAe(const ContractiveAeConfig& config,
+                                         const ModelShape& shape) {
+  return std::make_unique<ContractiveAe>(shape.features(), config.latent_dim, config.lambda);
+}
+
 ModelInfo ContractiveAeInfo() {
   return {"contractive-ae",
           "contractive autoencoder 784-256-784, sigmoid code, Jacobian-norm penalty (Rifai et "
           "al. 2011)",
-          {{"latent-dim", "256", "number of hidden (code) units"},
-           {"lambda", "1", "weight of the contractive penalty ||J_f(x)||_F^2, per image"}},
-          [](const Flags& f, const ModelShape& s) -> std::unique_ptr<Model> {
-            return std::make_unique<ContractiveAe>(s.features(), f.GetInt("latent-dim", 1, 100000),
-                                                   f.GetDouble("lambda", 0.0, 1e6));
+          ContractiveAeConfig::Specs(), [](const HyperParams& values, const ModelShape& shape) {
+            return MakeContractiveAe(ContractiveAeConfig::FromValues(values), shape);
           }};
 }
 

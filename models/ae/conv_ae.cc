@@ -10,6 +10,7 @@
 #include "core/ops.h"
 #include "models/ae/conv_net.h"
 #include "models/ae/reconstruction.h"
+#include "models/configs.h"
 #include "models/variants.h"
 
 namespace latent {
@@ -41,14 +42,28 @@ class ConvAe : public Model {
 
 }  // namespace
 
+std::vector<HyperParamSpec> ConvAeConfig::Specs() {
+  const ConvAeConfig d;
+  return {{"latent-dim", HyperParamText(d.latent_dim),
+           "size of the linear code (deep-ae's 30, for comparison)"},
+          ConvChannelsSpec(d.channels)};
+}
+
+ConvAeConfig ConvAeConfig::FromValues(const HyperParams& values) {
+  ConvAeConfig c;
+  c.channels = values.GetInt("channels", 1, 4096);
+  c.latent_dim = values.GetInt("latent-dim", 1, 100000);
+  return c;
+}
+
+std::unique_ptr<Model> MakeConvAe(const ConvAeConfig& config, const ModelShape& shape) {
+  return std::make_unique<ConvAe>(shape, config.channels, config.latent_dim);
+}
+
 ModelInfo ConvAeInfo() {
-  return {"conv-ae",
-          "convolutional autoencoder (2 strided convs -> 30 -> 2 transposed convs, BCE)",
-          {{"latent-dim", "30", "size of the linear code (deep-ae's 30, for comparison)"},
-           ConvChannelsFlag("32")},
-          [](const Flags& f, const ModelShape& s) -> std::unique_ptr<Model> {
-            return std::make_unique<ConvAe>(s, f.GetInt("channels", 1, 4096),
-                                            f.GetInt("latent-dim", 1, 100000));
+  return {"conv-ae", "convolutional autoencoder (2 strided convs -> 30 -> 2 transposed convs, BCE)",
+          ConvAeConfig::Specs(), [](const HyperParams& values, const ModelShape& shape) {
+            return MakeConvAe(ConvAeConfig::FromValues(values), shape);
           }};
 }
 

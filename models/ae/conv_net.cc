@@ -45,8 +45,8 @@ Tensor ConvDecoder::operator()(const Tensor& z) const {
   return Reshape(deconv2_(Relu(deconv1_(h))), {B, height_ * width_});
 }
 
-FlagSpec ConvChannelsFlag(const char* default_value) {
-  return {"channels", default_value,
+HyperParamSpec ConvChannelsSpec(int64_t default_value) {
+  return {"channels", HyperParamText(default_value),
           "channels of the first convolution (the second has twice as many)"};
 }
 

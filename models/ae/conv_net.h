@@ -15,8 +15,8 @@
 
 #include <cstdint>
 
-#include "tools/cli/flags.h"
 #include "core/nn.h"
+#include "models/hyper_params.h"
 #include "models/model.h"
 
 namespace latent {
@@ -49,6 +49,6 @@ class ConvDecoder {
 };
 
 // --channels, the width of the first convolution (the second has twice as many).
-FlagSpec ConvChannelsFlag(const char* default_value);
+HyperParamSpec ConvChannelsSpec(int64_t default_value);
 
 }  // namespace latent

@@ -15,11 +15,12 @@
 #include <string>
 #include <vector>
 
-#include "kernels/error.h"
 #include "core/nn.h"
 #include "core/ops.h"
-#include "models/model.h"
+#include "kernels/error.h"
 #include "models/ae/reconstruction.h"
+#include "models/configs.h"
+#include "models/variants.h"
 
 namespace latent {
 namespace {
@@ -83,6 +84,9 @@ class DeepAe : public Model {
   std::vector<LinearLayer> encoder_, decoder_;
 };
 
+const std::vector<Choice<DeepAeConfig::Units>> kUnits = {{"relu", DeepAeConfig::kRelu},
+                                                         {"sigmoid", DeepAeConfig::kSigmoid}};
+
 // "1000,500,250" -> {1000, 500, 250}; each a width >= 1.
 std::vector<int64_t> ParseWidths(const std::string& text) {
   std::vector<int64_t> widths;
@@ -102,17 +106,35 @@ std::vector<int64_t> ParseWidths(const std::string& text) {
 
 }  // namespace
 
+std::vector<HyperParamSpec> DeepAeConfig::Specs() {
+  const DeepAeConfig d;
+  std::string widths;
+  for (int64_t w : d.widths) widths += (widths.empty() ? "" : ",") + HyperParamText(w);
+  return {{"widths", widths, "hidden layer widths from the input to the code"},
+          {"latent-dim", HyperParamText(d.latent_dim), "size of the linear code"},
+          {"activation", HyperParamText(d.activation, kUnits),
+           "hidden units: relu or sigmoid (the paper's)"}};
+}
+
+DeepAeConfig DeepAeConfig::FromValues(const HyperParams& values) {
+  DeepAeConfig c;
+  c.activation = values.GetChoice("activation", kUnits);
+  c.widths = ParseWidths(values.Get("widths"));
+  c.latent_dim = values.GetInt("latent-dim", 1, 100000);
+  return c;
+}
+
+std::unique_ptr<Model> MakeDeepAe(const DeepAeConfig& config, const ModelShape& shape) {
+  return std::make_unique<DeepAe>(shape.features(), config.widths, config.latent_dim,
+                                  config.activation == DeepAeConfig::kSigmoid);
+}
+
 ModelInfo DeepAeInfo() {
   return {"deep-ae",
           "deep autoencoder 784-1000-500-250-30, linear code, mirrored decoder (Hinton & "
           "Salakhutdinov 2006)",
-          {{"widths", "1000,500,250", "hidden layer widths from the input to the code"},
-           {"latent-dim", "30", "size of the linear code"},
-           {"activation", "relu", "hidden units: relu or sigmoid (the paper's)"}},
-          [](const Flags& f, const ModelShape& s) -> std::unique_ptr<Model> {
-            const bool sigmoid = f.GetChoice("activation", {"relu", "sigmoid"}) == "sigmoid";
-            return std::make_unique<DeepAe>(s.features(), ParseWidths(f.Get("widths")),
-                                            f.GetInt("latent-dim", 1, 100000), sigmoid);
+          DeepAeConfig::Specs(), [](const HyperParams& values, const ModelShape& shape) {
+            return MakeDeepAe(DeepAeConfig::FromValues(values), shape);
           }};
 }
 

@@ -13,8 +13,9 @@
 #include "core/nn.h"
 #include "core/ops.h"
 #include "core/random.h"
-#include "models/model.h"
 #include "models/ae/reconstruction.h"
+#include "models/configs.h"
+#include "models/variants.h"
 
 namespace latent {
 namespace {
@@ -36,24 +37,44 @@ class DenoisingAe : public OneLayerAe {
   double level_;
 };
 
+const std::vector<Choice<kernels::Corruption>> kNoises = {
+    {"gaussian", kernels::Corruption::kGaussian},
+    {"mask", kernels::Corruption::kMask},
+    {"salt-pepper", kernels::Corruption::kSaltPepper}};
+
 }  // namespace
+
+std::vector<HyperParamSpec> DenoisingAeConfig::Specs() {
+  const DenoisingAeConfig d;
+  return {{"latent-dim", HyperParamText(d.latent_dim), "number of hidden (code) units"},
+          {"noise", HyperParamText(d.noise, kNoises),
+           "corruption: gaussian (additive), mask (pixels zeroed) or salt-pepper (pixels set to "
+           "0 or 1)"},
+          {"noise-level", HyperParamText(d.noise_level),
+           "sigma of gaussian noise, or the corrupted fraction nu"}};
+}
+
+DenoisingAeConfig DenoisingAeConfig::FromValues(const HyperParams& values) {
+  DenoisingAeConfig c;
+  c.noise = values.GetChoice("noise", kNoises);
+  // A fraction of the pixels is at most all of them; Gaussian noise only needs a bound.
+  const double max_level = c.noise == kernels::Corruption::kGaussian ? 100.0 : 1.0;
+  c.noise_level = values.GetDouble("noise-level", 0.0, max_level);
+  c.latent_dim = values.GetInt("latent-dim", 1, 100000);
+  return c;
+}
+
+std::unique_ptr<Model> MakeDenoisingAe(const DenoisingAeConfig& config, const ModelShape& shape) {
+  return std::make_unique<DenoisingAe>(shape.features(), config.latent_dim, config.noise,
+                                       config.noise_level);
+}
 
 ModelInfo DenoisingAeInfo() {
   return {"denoising-ae",
           "denoising autoencoder 784-256-784, ReLU code, reconstructs clean x from a corrupted "
           "copy (Vincent et al.)",
-          {{"latent-dim", "256", "number of hidden (code) units"},
-           {"noise", "mask", "corruption: gaussian (additive), mask (pixels zeroed) or "
-                             "salt-pepper (pixels set to 0 or 1)"},
-           {"noise-level", "0.25", "sigma of gaussian noise, or the corrupted fraction nu"}},
-          [](const Flags& f, const ModelShape& s) -> std::unique_ptr<Model> {
-            const std::string& noise = f.GetChoice("noise", {"gaussian", "mask", "salt-pepper"});
-            const kernels::Corruption kind = noise == "gaussian" ? kernels::Corruption::kGaussian
-                                             : noise == "mask"   ? kernels::Corruption::kMask
-                                                                 : kernels::Corruption::kSaltPepper;
-            const double max_level = noise == "gaussian" ? 100.0 : 1.0;
-            return std::make_unique<DenoisingAe>(s.features(), f.GetInt("latent-dim", 1, 100000),
-                                                 kind, f.GetDouble("noise-level", 0.0, max_level));
+          DenoisingAeConfig::Specs(), [](const HyperParams& values, const ModelShape& shape) {
+            return MakeDenoisingAe(DenoisingAeConfig::FromValues(values), shape);
           }};
 }
 

@@ -10,8 +10,9 @@
 #include "core/nn.h"
 #include "core/ops.h"
 #include "core/random.h"
-#include "models/model.h"
 #include "models/ae/reconstruction.h"
+#include "models/configs.h"
+#include "models/variants.h"
 
 namespace latent {
 namespace {
@@ -40,22 +41,42 @@ class OvercompleteAe : public OneLayerAe {
   double lambda_, sigma_;
 };
 
+const std::vector<Choice<OvercompleteAeConfig::Regularizer>> kRegularizers = {
+    {"sparse", OvercompleteAeConfig::kSparse}, {"noise", OvercompleteAeConfig::kNoise}};
+
 }  // namespace
+
+std::vector<HyperParamSpec> OvercompleteAeConfig::Specs() {
+  const OvercompleteAeConfig d;
+  return {{"latent-dim", HyperParamText(d.latent_dim), "size of the code (wider than the input)"},
+          {"regularizer", HyperParamText(d.regularizer, kRegularizers),
+           "sparse (L1 penalty on the code) or noise (Gaussian input noise, clean target)"},
+          {"lambda", HyperParamText(d.lambda), "weight of the L1 activity penalty (sparse)"},
+          {"sigma", HyperParamText(d.sigma), "standard deviation of the input noise (noise)"}};
+}
+
+OvercompleteAeConfig OvercompleteAeConfig::FromValues(const HyperParams& values) {
+  OvercompleteAeConfig c;
+  c.regularizer = values.GetChoice("regularizer", kRegularizers);
+  c.latent_dim = values.GetInt("latent-dim", 1, 100000);
+  c.lambda = values.GetDouble("lambda", 0.0, 1e6);
+  c.sigma = values.GetDouble("sigma", 0.0, 100.0);
+  return c;
+}
+
+std::unique_ptr<Model> MakeOvercompleteAe(const OvercompleteAeConfig& config,
+                                          const ModelShape& shape) {
+  return std::make_unique<OvercompleteAe>(shape.features(), config.latent_dim,
+                                          config.regularizer == OvercompleteAeConfig::kNoise,
+                                          config.lambda, config.sigma);
+}
 
 ModelInfo OvercompleteAeInfo() {
   return {"overcomplete-ae",
           "overcomplete autoencoder 784-1024-784, ReLU code kept from the identity by an L1 "
           "activity penalty or input noise",
-          {{"latent-dim", "1024", "size of the code (wider than the input)"},
-           {"regularizer", "sparse", "sparse (L1 penalty on the code) or noise (Gaussian input "
-                                     "noise, clean target)"},
-           {"lambda", "0.05", "weight of the L1 activity penalty (sparse)"},
-           {"sigma", "0.3", "standard deviation of the input noise (noise)"}},
-          [](const Flags& f, const ModelShape& s) -> std::unique_ptr<Model> {
-            const bool noise = f.GetChoice("regularizer", {"sparse", "noise"}) == "noise";
-            return std::make_unique<OvercompleteAe>(
-                s.features(), f.GetInt("latent-dim", 1, 100000), noise,
-                f.GetDouble("lambda", 0.0, 1e6), f.GetDouble("sigma", 0.0, 100.0));
+          OvercompleteAeConfig::Specs(), [](const HyperParams& values, const ModelShape& shape) {
+            return MakeOvercompleteAe(OvercompleteAeConfig::FromValues(values), shape);
           }};
 }
 

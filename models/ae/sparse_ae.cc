@@ -13,8 +13,9 @@
 #include "core/autograd.h"
 #include "core/nn.h"
 #include "core/ops.h"
-#include "models/model.h"
 #include "models/ae/reconstruction.h"
+#include "models/configs.h"
+#include "models/variants.h"
 
 namespace latent {
 namespace {
@@ -56,23 +57,43 @@ class SparseAe : public OneLayerAe {
   double rho_, beta_, lambda_;
 };
 
+const std::vector<Choice<SparseAeConfig::Penalty>> kPenalties = {{"kl", SparseAeConfig::kKl},
+                                                                 {"l1", SparseAeConfig::kL1}};
+
 }  // namespace
+
+std::vector<HyperParamSpec> SparseAeConfig::Specs() {
+  const SparseAeConfig d;
+  return {{"latent-dim", HyperParamText(d.latent_dim), "number of hidden (code) units"},
+          {"sparsity", HyperParamText(d.sparsity, kPenalties),
+           "penalty: kl (beta sum_j KL(rho || mean activation)) or l1 (lambda sum |h|)"},
+          {"rho", HyperParamText(d.rho), "target mean activation of each hidden unit (kl)"},
+          {"beta", HyperParamText(d.beta), "weight of the KL penalty, per image (kl)"},
+          {"lambda", HyperParamText(d.lambda), "weight of the L1 activity penalty (l1)"}};
+}
+
+SparseAeConfig SparseAeConfig::FromValues(const HyperParams& values) {
+  SparseAeConfig c;
+  c.sparsity = values.GetChoice("sparsity", kPenalties);
+  c.latent_dim = values.GetInt("latent-dim", 1, 100000);
+  // rho strictly inside (0, 1): the KL divergence takes log rho and log(1 - rho).
+  c.rho = values.GetDouble("rho", 1e-6, 1.0 - 1e-6);
+  c.beta = values.GetDouble("beta", 0.0, 1e6);
+  c.lambda = values.GetDouble("lambda", 0.0, 1e6);
+  return c;
+}
+
+std::unique_ptr<Model> MakeSparseAe(const SparseAeConfig& config, const ModelShape& shape) {
+  return std::make_unique<SparseAe>(shape.features(), config.latent_dim,
+                                    config.sparsity == SparseAeConfig::kKl, config.rho, config.beta,
+                                    config.lambda);
+}
 
 ModelInfo SparseAeInfo() {
   return {"sparse-ae",
           "sparse autoencoder 784-196-784, sigmoid code with a KL (Ng) or L1 activity penalty",
-          {{"latent-dim", "196", "number of hidden (code) units"},
-           {"sparsity", "kl", "penalty: kl (beta sum_j KL(rho || mean activation)) or l1 "
-                              "(lambda sum |h|)"},
-           {"rho", "0.05", "target mean activation of each hidden unit (kl)"},
-           {"beta", "3", "weight of the KL penalty, per image (kl)"},
-           {"lambda", "0.1", "weight of the L1 activity penalty (l1)"}},
-          [](const Flags& f, const ModelShape& s) -> std::unique_ptr<Model> {
-            const bool kl = f.GetChoice("sparsity", {"kl", "l1"}) == "kl";
-            return std::make_unique<SparseAe>(
-                s.features(), f.GetInt("latent-dim", 1, 100000), kl,
-                f.GetDouble("rho", 1e-6, 1.0 - 1e-6), f.GetDouble("beta", 0.0, 1e6),
-                f.GetDouble("lambda", 0.0, 1e6));
+          SparseAeConfig::Specs(), [](const HyperParams& values, const ModelShape& shape) {
+            return MakeSparseAe(SparseAeConfig::FromValues(values), shape);
           }};
 }
 

@@ -8,10 +8,11 @@
 
 namespace latent {
 
-Json RunConfig(const ModelInfo& info, const Flags& flags, const ModelShape& shape,
+Json RunConfig(const ModelInfo& info, const HyperParams& values, const ModelShape& shape,
                const TrainOptions& options, const std::string& data_dir) {
   Json model_flags = Json::MakeObject();
-  for (const FlagSpec& spec : info.flags) model_flags.Set(spec.name, flags.Get(spec.name));
+  for (const HyperParamSpec& spec : info.hyperparams)
+    model_flags.Set(spec.name, values.Get(spec.name));
   Json train = Json::MakeObject();
   train.Set("epochs", options.epochs);
   train.Set("batch_size", options.batch_size);
@@ -40,13 +41,13 @@ void SaveRun(const std::string& dir, Model& model, const Json& config) {
 
 std::unique_ptr<Model> ModelFromConfig(const Json& config, ModelShape* shape) {
   const ModelInfo& info = FindModel(config.At("model").AsString());
-  Flags flags("train", info.flags);
+  HyperParams values(info.hyperparams);
   for (const auto& [name, value] : config.At("model_flags").AsObject())
-    flags.Set(name, value.AsString());
+    values.Set(name, value.AsString());
   const Json& data = config.At("data");
   *shape = {data.At("height").AsInt64(), data.At("width").AsInt64(),
             static_cast<int>(data.At("num_classes").AsInt64())};
-  return info.create(flags, *shape);
+  return info.create(values, *shape);
 }
 
 TrainOptions TrainOptionsFromConfig(const Json& config) {

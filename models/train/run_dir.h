@@ -1,6 +1,6 @@
 // A run directory, what `latent train` leaves behind and what `latent sample` and `latent eval`
-// read: model.safetensors (the parameters, by name), config.json (model, its flags, the training
-// options and the data shape), metrics.csv (one row per epoch) and PNG images.
+// read: model.safetensors (the parameters, by name), config.json (model, its hyperparameters, the
+// training options and the data shape), metrics.csv (one row per epoch) and PNG images.
 #pragma once
 
 #include <memory>
@@ -12,14 +12,16 @@
 
 namespace latent {
 
-// config.json for a model built from `flags` (only the model's own flags are recorded).
-Json RunConfig(const ModelInfo& info, const Flags& flags, const ModelShape& shape,
+// config.json for a model built from the hyperparameter `values` (recorded as "model_flags", the
+// text of each of the model's hyperparameters).
+Json RunConfig(const ModelInfo& info, const HyperParams& values, const ModelShape& shape,
                const TrainOptions& options, const std::string& data_dir);
 
 // Writes DIR/model.safetensors and DIR/config.json, each atomically.
 void SaveRun(const std::string& dir, Model& model, const Json& config);
 
 // The model a config.json describes (not yet allocated), and the data shape it was built for.
+// A hyperparameter that config.json lacks (a run older than it) takes its default.
 std::unique_ptr<Model> ModelFromConfig(const Json& config, ModelShape* shape);
 // The training options a config.json records (epochs, batch size, lr, seed, binarize).
 TrainOptions TrainOptionsFromConfig(const Json& config);

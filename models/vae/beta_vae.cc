@@ -8,16 +8,29 @@
 // decoder learn to use z before the KL pulls q onto the prior; or the cyclical schedule of Fu et
 // al. (2019), which repeats that warm-up to escape posterior collapse. Evaluation uses the full
 // beta. The parts are "recon", the unweighted "kl", and "beta" (the mean weight of the epoch).
-#include "models/variants.h"
+#include "models/configs.h"
 #include "models/vae/vae_core.h"
+#include "models/variants.h"
 
 namespace latent {
+
+VaeConfig BetaVaeDefaults() {
+  VaeConfig config;
+  config.schedule.beta = 4.0;
+  return config;
+}
+
+std::unique_ptr<Model> MakeBetaVae(const VaeConfig& config, const ModelShape& shape) {
+  return MakeDenseVae(config, shape, 0, true);
+}
 
 ModelInfo BetaVaeInfo() {
   return {"beta-vae",
           "beta-VAE 784-400-20 (Higgins et al.): KL weighted by beta, with optional warm-up",
-          JoinFlags(DenseVaeFlags(), KlSchedule::FlagSpecs()),
-          [](const Flags& f, const ModelShape& s) { return MakeDenseVae(f, s, 0, true); }};
+          JoinSpecs(VaeConfig::Specs(), KlSchedule::Specs(BetaVaeDefaults().schedule)),
+          [](const HyperParams& values, const ModelShape& shape) {
+            return MakeBetaVae(VaeConfig::FromValues(values), shape);
+          }};
 }
 
 }  // namespace latent

@@ -8,6 +8,7 @@
 // VAE's ELBO with a fraction of its parameters (tests/variants_vae_test.cc).
 #include "core/nn.h"
 #include "models/ae/conv_net.h"
+#include "models/configs.h"
 #include "models/vae/vae_core.h"
 #include "models/variants.h"
 
@@ -16,14 +17,14 @@ namespace {
 
 class ConvVae : public VaeCore {
  public:
-  ConvVae(const Flags& flags, const ModelShape& shape)
-      : VaeCore(flags.GetInt("latent-dim", 1, 100000), 0, KlSchedule(), false) {
-    const int64_t channels = flags.GetInt("channels", 1, 4096), latent = code_size();
+  ConvVae(const ConvVaeConfig& config, const ModelShape& shape)
+      : VaeCore(config.latent_dim, 0, KlSchedule(), false) {
+    const int64_t channels = config.channels, latent = code_size();
     encoder_ = ConvEncoder(params_, shape, channels);
     fc_mu_ = LinearLayer(params_, "encoder.fc_mu", encoder_.features(), latent);
     fc_logvar_ = LinearLayer(params_, "encoder.fc_logvar", encoder_.features(), latent);
     decoder_ = ConvDecoder(params_, shape, channels, latent);
-    likelihood_ = Likelihood(flags, params_);
+    likelihood_ = Likelihood(config.likelihood, params_);
   }
 
  protected:
@@ -41,13 +42,29 @@ class ConvVae : public VaeCore {
 
 }  // namespace
 
+std::vector<HyperParamSpec> ConvVaeConfig::Specs() {
+  const ConvVaeConfig d;
+  return JoinSpecs({{"latent-dim", HyperParamText(d.latent_dim), "size of the latent code z"},
+                    ConvChannelsSpec(d.channels)},
+                   LikelihoodConfig::Specs());
+}
+
+ConvVaeConfig ConvVaeConfig::FromValues(const HyperParams& values) {
+  ConvVaeConfig c;
+  c.latent_dim = values.GetInt("latent-dim", 1, 100000);
+  c.channels = values.GetInt("channels", 1, 4096);
+  c.likelihood = LikelihoodConfig::FromValues(values);
+  return c;
+}
+
+std::unique_ptr<Model> MakeConvVae(const ConvVaeConfig& config, const ModelShape& shape) {
+  return std::make_unique<ConvVae>(config, shape);
+}
+
 ModelInfo ConvVaeInfo() {
-  return {"conv-vae",
-          "convolutional VAE (2 strided convs -> 20 -> 2 transposed convs)",
-          JoinFlags({{"latent-dim", "20", "size of the latent code z"}, ConvChannelsFlag("32")},
-                    Likelihood::FlagSpecs()),
-          [](const Flags& f, const ModelShape& s) -> std::unique_ptr<Model> {
-            return std::make_unique<ConvVae>(f, s);
+  return {"conv-vae", "convolutional VAE (2 strided convs -> 20 -> 2 transposed convs)",
+          ConvVaeConfig::Specs(), [](const HyperParams& values, const ModelShape& shape) {
+            return MakeConvVae(ConvVaeConfig::FromValues(values), shape);
           }};
 }
 

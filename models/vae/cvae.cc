@@ -7,17 +7,21 @@
 // so z only has to carry what the label does not (style: slant, thickness), and sampling with a
 // chosen y draws that digit. Sample(n, seed, labels) decodes z ~ N(0, I) with the given labels,
 // or with 0, 1, ..., 9, 0, ... when none are given.
-#include "models/variants.h"
+#include "models/configs.h"
 #include "models/vae/vae_core.h"
+#include "models/variants.h"
 
 namespace latent {
+
+std::unique_ptr<Model> MakeCvae(const VaeConfig& config, const ModelShape& shape) {
+  return MakeDenseVae(config, shape, shape.num_classes, false);
+}
 
 ModelInfo CvaeInfo() {
   return {"cvae",
           "conditional VAE 784+10-400-20 (Sohn et al.): one-hot labels on encoder and decoder",
-          DenseVaeFlags(),
-          [](const Flags& f, const ModelShape& s) {
-            return MakeDenseVae(f, s, s.num_classes, false);
+          VaeConfig::Specs(), [](const HyperParams& values, const ModelShape& shape) {
+            return MakeCvae(VaeConfig::FromValues(values), shape);
           }};
 }
 

@@ -16,6 +16,7 @@
 // The same network serves beta-vae (models/vae/beta_vae.cc: a weighted, scheduled KL) and cvae
 // (models/vae/cvae.cc: one-hot labels appended to x and to z); the loss itself is models/vae/vae_core.cc.
 #include "core/nn.h"
+#include "models/configs.h"
 #include "models/vae/vae_core.h"
 #include "models/variants.h"
 
@@ -27,16 +28,16 @@ class DenseVae : public VaeCore {
   // The layers are the PyTorch example's (fc1, fc21, fc22, fc3, fc4), named by their role
   // (encoder.fc_mu is its fc21), so a checkpoint does not load into the example without a
   // renaming. Their order fixes the seeded initialization: keep it.
-  DenseVae(const Flags& flags, const ModelShape& shape, int conditional_classes, bool report_beta)
-      : VaeCore(flags.GetInt("latent-dim", 1, 100000), conditional_classes,
-                KlSchedule::FromFlags(flags), report_beta) {
-    const int64_t hidden = flags.GetInt("hidden", 1, 100000), latent = code_size();
+  DenseVae(const VaeConfig& config, const ModelShape& shape, int conditional_classes,
+           bool report_beta)
+      : VaeCore(config.latent_dim, conditional_classes, config.schedule, report_beta) {
+    const int64_t hidden = config.hidden, latent = code_size();
     fc1_ = LinearLayer(params_, "encoder.fc1", shape.features() + conditional_classes, hidden);
     fc21_ = LinearLayer(params_, "encoder.fc_mu", hidden, latent);
     fc22_ = LinearLayer(params_, "encoder.fc_logvar", hidden, latent);
     fc3_ = LinearLayer(params_, "decoder.fc1", latent + conditional_classes, hidden);
     fc4_ = LinearLayer(params_, "decoder.fc2", hidden, shape.features());
-    likelihood_ = Likelihood(flags, params_);
+    likelihood_ = Likelihood(config.likelihood, params_);
   }
 
  protected:
@@ -54,22 +55,37 @@ class DenseVae : public VaeCore {
 
 }  // namespace
 
-std::vector<FlagSpec> DenseVaeFlags() {
-  return JoinFlags({{"latent-dim", "20", "size of the latent code z"},
-                    {"hidden", "400", "width of the hidden layer of encoder and decoder"}},
-                   Likelihood::FlagSpecs());
+std::vector<HyperParamSpec> VaeConfig::Specs() {
+  const VaeConfig d;
+  return JoinSpecs(
+      {{"latent-dim", HyperParamText(d.latent_dim), "size of the latent code z"},
+       {"hidden", HyperParamText(d.hidden), "width of the hidden layer of encoder and decoder"}},
+      LikelihoodConfig::Specs());
 }
 
-std::unique_ptr<Model> MakeDenseVae(const Flags& flags, const ModelShape& shape,
+VaeConfig VaeConfig::FromValues(const HyperParams& values) {
+  VaeConfig c;
+  c.latent_dim = values.GetInt("latent-dim", 1, 100000);
+  c.hidden = values.GetInt("hidden", 1, 100000);
+  if (values.Has("beta")) c.schedule = KlSchedule::FromValues(values);
+  c.likelihood = LikelihoodConfig::FromValues(values);
+  return c;
+}
+
+std::unique_ptr<Model> MakeDenseVae(const VaeConfig& config, const ModelShape& shape,
                                     int conditional_classes, bool report_beta) {
-  return std::make_unique<DenseVae>(flags, shape, conditional_classes, report_beta);
+  return std::make_unique<DenseVae>(config, shape, conditional_classes, report_beta);
+}
+
+std::unique_ptr<Model> MakeVae(const VaeConfig& config, const ModelShape& shape) {
+  return MakeDenseVae(config, shape, 0, false);
 }
 
 ModelInfo VaeInfo() {
-  return {"vae",
-          "variational autoencoder 784-400-20 (Kingma & Welling; the PyTorch MNIST example)",
-          DenseVaeFlags(),
-          [](const Flags& f, const ModelShape& s) { return MakeDenseVae(f, s, 0, false); }};
+  return {"vae", "variational autoencoder 784-400-20 (Kingma & Welling; the PyTorch MNIST example)",
+          VaeConfig::Specs(), [](const HyperParams& values, const ModelShape& shape) {
+            return MakeVae(VaeConfig::FromValues(values), shape);
+          }};
 }
 
 }  // namespace latent

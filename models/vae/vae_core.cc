@@ -15,20 +15,43 @@
 namespace latent {
 
 namespace {
+
 constexpr double kHalfLog2Pi = 0.91893853320467274178;  // log(2 pi) / 2
+
+const std::vector<Choice<LikelihoodConfig::Decoder>> kDecoders = {
+    {"bernoulli", LikelihoodConfig::kBernoulli}, {"gaussian", LikelihoodConfig::kGaussian}};
+const std::vector<Choice<LikelihoodConfig::Variance>> kVariances = {
+    {"fixed", LikelihoodConfig::kFixed}, {"learned", LikelihoodConfig::kLearned}};
+const std::vector<Choice<KlSchedule::Kind>> kSchedules = {{"constant", KlSchedule::kConstant},
+                                                          {"linear", KlSchedule::kLinear},
+                                                          {"cyclical", KlSchedule::kCyclical}};
+
 }  // namespace
 
-std::vector<FlagSpec> Likelihood::FlagSpecs() {
-  return {{"decoder", "bernoulli", "p(x|z): bernoulli (BCE) or gaussian (squared error)"},
-          {"variance", "fixed", "gaussian decoder: fixed (--sigma) or learned (one scalar)"},
-          {"sigma", "0.1", "gaussian decoder: the standard deviation (fixed), or its start "
-                           "(learned)"}};
+std::vector<HyperParamSpec> LikelihoodConfig::Specs() {
+  const LikelihoodConfig d;
+  return {{"decoder", HyperParamText(d.decoder, kDecoders),
+           "p(x|z): bernoulli (BCE) or gaussian (squared error)"},
+          {"variance", HyperParamText(d.variance, kVariances),
+           "gaussian decoder: fixed (--sigma) or learned (one scalar)"},
+          {"sigma", HyperParamText(d.sigma),
+           "gaussian decoder: the standard deviation (fixed), or its start (learned)"}};
 }
 
-Likelihood::Likelihood(const Flags& flags, Parameters& params) {
-  if (flags.GetChoice("decoder", {"bernoulli", "gaussian"}) == "bernoulli") return;
-  sigma_ = flags.GetDouble("sigma", 1e-3, 1e3);
-  if (flags.GetChoice("variance", {"fixed", "learned"}) == "fixed") {
+LikelihoodConfig LikelihoodConfig::FromValues(const HyperParams& values) {
+  LikelihoodConfig c;
+  c.decoder = values.GetChoice("decoder", kDecoders);
+  // Gaussian settings mean nothing to a Bernoulli decoder: they are neither read nor checked.
+  if (c.decoder == kBernoulli) return c;
+  c.sigma = values.GetDouble("sigma", 1e-3, 1e3);
+  c.variance = values.GetChoice("variance", kVariances);
+  return c;
+}
+
+Likelihood::Likelihood(const LikelihoodConfig& config, Parameters& params) {
+  if (config.decoder == LikelihoodConfig::kBernoulli) return;
+  sigma_ = config.sigma;
+  if (config.variance == LikelihoodConfig::kFixed) {
     kind_ = kGaussianFixed;
     return;
   }
@@ -71,21 +94,24 @@ Tensor Likelihood::GaussianNll(const Tensor& sse, double pixels) const {
   return AddScalar(Scale(terms, 0.5), pixels * kHalfLog2Pi);
 }
 
-std::vector<FlagSpec> KlSchedule::FlagSpecs() {
-  return {{"beta", "4", "weight of the KL term (Higgins et al. use beta > 1)"},
-          {"schedule", "constant", "KL weight over steps: constant, linear or cyclical"},
-          {"warmup-steps", "2000", "linear schedule: steps to ramp the weight from 0 to beta"},
-          {"cycle-steps", "1000", "cyclical schedule: steps per cycle (ramp over the first half)"}};
+std::vector<HyperParamSpec> KlSchedule::Specs(const KlSchedule& defaults) {
+  return {{"beta", HyperParamText(defaults.beta),
+           "weight of the KL term (Higgins et al. use beta > 1)"},
+          {"schedule", HyperParamText(defaults.kind, kSchedules),
+           "KL weight over steps: constant, linear or cyclical"},
+          {"warmup-steps", HyperParamText(defaults.warmup_steps),
+           "linear schedule: steps to ramp the weight from 0 to beta"},
+          {"cycle-steps", HyperParamText(defaults.cycle_steps),
+           "cyclical schedule: steps per cycle (ramp over the first half)"}};
 }
 
-KlSchedule KlSchedule::FromFlags(const Flags& flags) {
+KlSchedule KlSchedule::FromValues(const HyperParams& values) {
   KlSchedule s;
-  if (!flags.Has("beta")) return s;
-  s.beta = flags.GetDouble("beta", 0.0, 1e6);
-  const std::string& kind = flags.GetChoice("schedule", {"constant", "linear", "cyclical"});
-  s.kind = kind == "linear" ? kLinear : kind == "cyclical" ? kCyclical : kConstant;
-  s.warmup_steps = flags.GetInt("warmup-steps", 1, int64_t{1} << 40);
-  s.cycle_steps = flags.GetInt("cycle-steps", 2, int64_t{1} << 40);
+  s.beta = values.GetDouble("beta", 0.0, 1e6);
+  s.kind = values.GetChoice("schedule", kSchedules);
+  s.warmup_steps = values.GetInt("warmup-steps", 1, int64_t{1} << 40);
+  // With one step per cycle, tau is always 0 and the weight would never leave 0.
+  s.cycle_steps = values.GetInt("cycle-steps", 2, int64_t{1} << 40);
   return s;
 }
 
@@ -235,7 +261,8 @@ Tensor VaeCore::Condition(const Tensor& t, const Tensor& labels) const {
   return Concat(t, one_hot);
 }
 
-std::vector<FlagSpec> JoinFlags(std::vector<FlagSpec> a, const std::vector<FlagSpec>& b) {
+std::vector<HyperParamSpec> JoinSpecs(std::vector<HyperParamSpec> a,
+                                      const std::vector<HyperParamSpec>& b) {
   a.insert(a.end(), b.begin(), b.end());
   return a;
 }

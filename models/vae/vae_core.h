@@ -12,7 +12,7 @@
 #include <memory>
 #include <vector>
 
-#include "tools/cli/flags.h"
+#include "models/configs.h"
 #include "models/model.h"
 
 namespace latent {
@@ -20,17 +20,17 @@ namespace latent {
 // p(x|z) with mean sigmoid(logits), as a negative log-likelihood summed over pixels and rows:
 //   bernoulli:  sum BCE(logits, x)
 //   gaussian:   sum 1/2 [(x - mu)^2 / sigma^2 + log sigma^2 + log 2 pi],  mu = sigmoid(logits),
-//               sigma fixed by --sigma, or log sigma^2 one learned scalar ("decoder.log_variance").
+//               sigma fixed (LikelihoodConfig::sigma, --sigma), or log sigma^2 one learned scalar
+//               ("decoder.log_variance").
 // For grey levels x the Bernoulli "likelihood" is the cross-entropy the training minimizes, not a
 // normalized density over [0, 1] (that would be the continuous Bernoulli); it is a log-likelihood
 // proper only for binary x.
 class Likelihood {
  public:
-  static std::vector<FlagSpec> FlagSpecs();  // --decoder, --variance, --sigma
-  Likelihood() = default;                    // Bernoulli
+  Likelihood() = default;  // Bernoulli
   // Declares the learned log-variance in `params` when asked for, so call it after the layers:
   // a Bernoulli model's parameters (and hence their seeded initial values) stay unchanged.
-  Likelihood(const Flags& flags, Parameters& params);
+  Likelihood(const LikelihoodConfig& config, Parameters& params);
   Tensor Nll(const Tensor& logits, const Tensor& x) const;     // a scalar: summed over rows
   Tensor RowNll(const Tensor& logits, const Tensor& x) const;  // (B): one per row
 
@@ -43,22 +43,6 @@ class Likelihood {
   double sigma_ = 1.0;
   Parameters* params_ = nullptr;
   int log_variance_ = -1;
-};
-
-// The KL weight beta_t at global step t: constant beta; linear warm-up beta min(1, t / W); or the
-// cyclical schedule of Fu et al. (2019), beta min(1, tau / R) with tau = (t mod T) / T and ramp
-// ratio R = 1/2. Evaluation (StepContext::training false) always uses the full beta, so test
-// losses are the objective the schedule is heading for.
-struct KlSchedule {
-  enum Kind { kConstant, kLinear, kCyclical };
-  Kind kind = kConstant;
-  double beta = 1.0;
-  int64_t warmup_steps = 1, cycle_steps = 1;
-
-  static std::vector<FlagSpec> FlagSpecs();  // --beta, --schedule, --warmup-steps, --cycle-steps
-  // The flags' schedule, or a constant beta = 1 (the plain ELBO) when they are not declared.
-  static KlSchedule FromFlags(const Flags& flags);
-  double Weight(const StepContext& ctx) const;
 };
 
 class VaeCore : public Model {
@@ -116,13 +100,13 @@ class VaeCore : public Model {
   bool report_beta_;
 };
 
-// The fully connected VAE of models/vae/vae.cc (shared by vae, beta-vae and cvae): its flags, and
-// the model built from them (with the schedule flags when declared).
-std::vector<FlagSpec> DenseVaeFlags();
-std::unique_ptr<Model> MakeDenseVae(const Flags& flags, const ModelShape& shape,
+// The fully connected VAE of models/vae/vae.cc, which vae, beta-vae and cvae share (the arguments
+// as VaeCore's).
+std::unique_ptr<Model> MakeDenseVae(const VaeConfig& config, const ModelShape& shape,
                                     int conditional_classes, bool report_beta);
 
-// Concatenated flag lists, for ModelInfo::flags.
-std::vector<FlagSpec> JoinFlags(std::vector<FlagSpec> a, const std::vector<FlagSpec>& b);
+// Concatenated hyperparameter lists, for ModelInfo::hyperparams.
+std::vector<HyperParamSpec> JoinSpecs(std::vector<HyperParamSpec> a,
+                                      const std::vector<HyperParamSpec>& b);
 
 }  // namespace latent

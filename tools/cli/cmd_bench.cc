@@ -56,7 +56,7 @@ int BenchStep(const Args& args) {
   specs.push_back(GemmFlag());
   for (const FlagSpec& f : DeviceFlags()) specs.push_back(f);
   Flags flags("bench step", specs);
-  flags.Add(info.flags);
+  flags.Add(info.hyperparams);
   if (ParseOrPrintHelp(flags, args)) return 0;
   const Device device = SetUpDevice(flags);
   SetUpGemm(flags, device);
@@ -70,7 +70,7 @@ int BenchStep(const Args& args) {
   } catch (const Error&) {
     x = RandomUniform({batch, shape.features()}, 1, 0, DType::kF32, device);
   }
-  std::unique_ptr<Model> model = info.create(flags, shape);
+  std::unique_ptr<Model> model = info.create(ModelValues(info, flags), shape);
   model->params().Allocate(device, 1);
   Adam adam(model->params(), 1e-3);
   uint64_t step = 0;

@@ -7,11 +7,11 @@
 
 #include "core/cuda_runtime.h"
 #include "core/device.h"
-#include "tools/cli/flags.h"
 #include "core/op_table.h"
 #include "models/model.h"
 #include "tools/cli/commands.h"
 #include "tools/cli/common.h"
+#include "tools/cli/flags.h"
 
 #ifdef LATENT_CUDA_SIM
 #include "kernels/sim/launch.h"
@@ -24,7 +24,7 @@ int RunModels(const Args& args) {
   if (ParseOrPrintHelp(flags, args)) return 0;
   for (const ModelInfo& m : ModelRegistry()) {
     std::printf("%-18s %s\n", m.name.c_str(), m.description.c_str());
-    for (const FlagSpec& f : m.flags)
+    for (const HyperParamSpec& f : m.hyperparams)
       std::printf("%-18s   --%s (default %s): %s\n", "", f.name.c_str(), f.default_value.c_str(),
                   f.help.c_str());
   }

@@ -31,16 +31,17 @@ bool Help(Flags& flags, const Args& args, const char* about) {
 }
 
 // The command's flags followed by those of the model named by --model (as `latent train` does),
-// with the defaults of `setting` where given (so --help shows the values that will be used).
+// with the narrow values of `setting` as defaults where given (so --help shows the values that
+// will be used).
 Flags StudyFlags(const char* command, const Args& args, std::vector<FlagSpec> specs,
                  const GradCheckSetting* setting = nullptr) {
   Flags flags(command, std::move(specs));
   const std::string model = PeekFlag(args, "model", "vae");
   if (model == "all") return flags;
-  std::vector<FlagSpec> model_flags = FindModel(model).flags;
+  std::vector<FlagSpec> model_flags = FindModel(model).hyperparams;
   if (setting) {
     for (FlagSpec& f : model_flags)
-      for (const auto& [name, value] : setting->flag_defaults)
+      for (const auto& [name, value] : setting->narrow)
         if (f.name == name) f.default_value = value;
   }
   flags.Add(model_flags);
@@ -68,7 +69,7 @@ std::string Pad(std::string s, size_t width) {
 
 std::string GradcheckAbout() {
   std::string narrow;
-  for (const auto& [name, value] : GradCheckSettingFor("vae").flag_defaults)
+  for (const auto& [name, value] : GradCheckSettingFor("vae").narrow)
     narrow += (narrow.empty() ? "" : ", ") + name + " " + value;
   return
     "Checks autograd's gradient of the model's loss with respect to every parameter tensor\n"
@@ -85,11 +86,11 @@ std::string GradcheckAbout() {
 }
 
 // Checks one model and prints its table; returns the number of failing tensors.
-int GradcheckModel(const ModelInfo& info, Flags model_flags, int64_t batch, uint64_t seed,
+int GradcheckModel(const ModelInfo& info, HyperParams values, int64_t batch, uint64_t seed,
                    double atol, double rtol) {
   const GradCheckSetting setting = GradCheckSettingFor(info.name);
-  const std::string narrowed = ApplyFlagDefaults(setting, model_flags);
-  std::unique_ptr<Model> model = info.create(model_flags, setting.shape);
+  const std::string narrowed = ApplyNarrowValues(setting, values);
+  std::unique_ptr<Model> model = info.create(values, setting.shape);
   model->params().Allocate(Device::Cpu(), seed, DType::kF64);
   const Tensor x = SyntheticImages(batch, setting.shape, seed);
   const Tensor labels = CyclingLabels(batch, setting.shape.num_classes);
@@ -159,11 +160,12 @@ int RunGradcheck(const Args& args) {
 
   std::vector<std::string> failed;
   if (!all) {
-    if (GradcheckModel(FindModel(flags.Get("model")), flags, batch, seed, atol, rtol) > 0)
-      failed.push_back(flags.Get("model"));
+    const ModelInfo& info = FindModel(flags.Get("model"));
+    if (GradcheckModel(info, ModelValues(info, flags), batch, seed, atol, rtol) > 0)
+      failed.push_back(info.name);
   } else {
     for (const ModelInfo& info : ModelRegistry()) {
-      if (GradcheckModel(info, Flags(info.name, info.flags), batch, seed, atol, rtol) > 0)
+      if (GradcheckModel(info, HyperParams(info.hyperparams), batch, seed, atol, rtol) > 0)
         failed.push_back(info.name);
     }
   }
@@ -284,7 +286,7 @@ int RunGrads(const Args& args) {
     x = test.images.ToDType(DType::kF64);
     labels = test.labels;
   }
-  std::unique_ptr<Model> model = info.create(flags, shape);
+  std::unique_ptr<Model> model = info.create(ModelValues(info, flags), shape);
   model->params().Allocate(Device::Cpu(), seed, DType::kF64);
 
   TapeRecorder rec;
@@ -362,7 +364,7 @@ int RunGraph(const Args& args) {
   const int64_t batch = flags.GetInt("batch", 1, 100000);
   const uint64_t seed = static_cast<uint64_t>(flags.GetInt("seed", 0, INT64_MAX));
   const ModelShape shape;
-  std::unique_ptr<Model> model = info.create(flags, shape);
+  std::unique_ptr<Model> model = info.create(ModelValues(info, flags), shape);
   model->params().Allocate(Device::Cpu(), seed);
   const Tensor x = SyntheticImages(batch, shape, seed).ToDType(DType::kF32);
   const Tensor labels = CyclingLabels(batch, shape.num_classes);

@@ -60,7 +60,7 @@ void ParseProfileSteps(const std::string& value, TrainOptions& options) {
 int RunTrain(const Args& args) {
   const ModelInfo& info = FindModel(PeekFlag(args, "model", "vae"));
   Flags flags("train", TrainFlags());
-  flags.Add(info.flags);
+  flags.Add(info.hyperparams);
   if (ParseOrPrintHelp(flags, args)) return 0;
   TrainOptions options;
   options.epochs = static_cast<int>(flags.GetInt("epochs", 1, 1000000));
@@ -85,10 +85,11 @@ int RunTrain(const Args& args) {
                train.width, " but test images are ", test.height, "x", test.width);
   const ModelShape shape{train.height, train.width, std::max(train.num_classes, test.num_classes)};
 
-  std::unique_ptr<Model> model = info.create(flags, shape);
+  const HyperParams values = ModelValues(info, flags);
+  std::unique_ptr<Model> model = info.create(values, shape);
   model->params().Allocate(device, options.seed);
   std::filesystem::create_directories(out);
-  const Json config = RunConfig(info, flags, shape, options, data_dir);
+  const Json config = RunConfig(info, values, shape, options, data_dir);
   std::printf("model %s: %lld parameters; data %s: %lld train, %lld test images of %lldx%lld\n",
               info.name.c_str(), static_cast<long long>(model->params().count()),
               data_dir.c_str(), static_cast<long long>(train.size()),

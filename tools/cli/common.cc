@@ -56,6 +56,13 @@ void SetUpGemm(const Flags& flags, Device device) {
   }
 }
 
+HyperParams ModelValues(const ModelInfo& info, const Flags& flags) {
+  HyperParams values(info.hyperparams);
+  for (const HyperParamSpec& spec : info.hyperparams)
+    if (flags.IsSet(spec.name)) values.Set(spec.name, flags.Get(spec.name));
+  return values;
+}
+
 std::string PeekFlag(const std::vector<std::string>& args, const std::string& name,
                      const std::string& fallback) {
   const std::string flag = "--" + name;

@@ -5,10 +5,11 @@
 #include <vector>
 
 #include "core/device.h"
-#include "tools/cli/flags.h"
 #include "core/io/dataset.h"
 #include "core/tensor.h"
+#include "models/hyper_params.h"
 #include "models/model.h"
+#include "tools/cli/flags.h"
 
 namespace latent {
 
@@ -23,6 +24,9 @@ FlagSpec GemmFlag();
 // Applies --gemm (math::SetCudaGemm) for `device`; on the CPU, where it has no effect, a
 // non-default choice is noted on stderr.
 void SetUpGemm(const Flags& flags, Device device);
+// The hyperparameters of `info` that `flags` (which declare them) were given on the command line,
+// over their defaults.
+HyperParams ModelValues(const ModelInfo& info, const Flags& flags);
 // The value of `--name` in raw arguments ("--name v" or "--name=v"), or `fallback`.
 std::string PeekFlag(const std::vector<std::string>& args, const std::string& name,
                      const std::string& fallback);

@@ -1,9 +1,5 @@
 #include "tools/cli/flags.h"
 
-#include <cerrno>
-#include <cmath>
-#include <cstdlib>
-
 #include "kernels/error.h"
 
 namespace latent {
@@ -81,22 +77,11 @@ const std::string& Flags::Get(const std::string& name) const {
 }
 
 int64_t Flags::GetInt(const std::string& name, int64_t min, int64_t max) const {
-  const std::string& text = Get(name);
-  char* end = nullptr;
-  errno = 0;
-  const long long v = std::strtoll(text.c_str(), &end, 10);
-  LATENT_CHECK(!text.empty() && *end == '\0' && errno == 0 && v >= min && v <= max, "--", name,
-               " expects an integer in [", min, ", ", max, "], found '", text, "'");
-  return v;
+  return ParseInt(name, Get(name), min, max);
 }
 
 double Flags::GetDouble(const std::string& name, double min, double max) const {
-  const std::string& text = Get(name);
-  char* end = nullptr;
-  const double v = std::strtod(text.c_str(), &end);
-  LATENT_CHECK(!text.empty() && *end == '\0' && std::isfinite(v) && v >= min && v <= max, "--",
-               name, " expects a number in [", min, ", ", max, "], found '", text, "'");
-  return v;
+  return ParseDouble(name, Get(name), min, max);
 }
 
 bool Flags::GetBool(const std::string& name) const {
@@ -108,13 +93,8 @@ bool Flags::GetBool(const std::string& name) const {
 
 const std::string& Flags::GetChoice(const std::string& name,
                                     const std::vector<std::string>& choices) const {
-  const std::string& v = Get(name);
-  std::string list;
-  for (const std::string& c : choices) {
-    if (c == v) return v;
-    list += (list.empty() ? "" : ", ") + c;
-  }
-  LATENT_FAIL("--", name, " expects one of ", list, "; found '", v, "'");
+  ParseChoice(name, Get(name), choices);
+  return Get(name);
 }
 
 std::string Flags::Usage() const {

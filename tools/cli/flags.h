@@ -6,13 +6,14 @@
 #include <string>
 #include <vector>
 
+#include "models/hyper_params.h"
+
 namespace latent {
 
-struct FlagSpec {
-  std::string name;           // without the leading dashes: "batch-size"
-  std::string default_value;  // "" for flags without a default
-  std::string help;
-};
+// A flag's name (without the leading dashes), default ("" for none) and help: the record of a
+// model's hyperparameter too, so that a model's hyperparameters are flags of the commands that
+// build it.
+using FlagSpec = HyperParamSpec;
 
 class Flags {
  public:
@@ -30,7 +31,8 @@ class Flags {
   bool IsSet(const std::string& name) const;  // given on the command line
   const std::string& Get(const std::string& name) const;
   void Set(const std::string& name, const std::string& value);
-  // Typed reads, validated: "--epochs expects an integer >= 1, found 'x'".
+  // Typed reads, validated as a model's hyperparameters are (models/hyper_params.h):
+  // "--epochs expects an integer in [1, 1000000], found 'x'".
   int64_t GetInt(const std::string& name, int64_t min, int64_t max) const;
   double GetDouble(const std::string& name, double min, double max) const;
   bool GetBool(const std::string& name) const;  // true/false/1/0/yes/no

@@ -17,7 +17,7 @@ std::vector<double> AsDoubles(const Tensor& t) {
 }  // namespace
 
 GradCheckSetting GradCheckSettingFor(const std::string& model_name) {
-  // ApplyFlagDefaults skips the flags a model does not declare, so one list serves all. Measured
+  // ApplyNarrowValues skips what a model does not declare, so one list serves all. Measured
   // at batch 5: with these no seed in 1..100 leaves a tensor with an all-zero gradient in any
   // model; with latent-dim 3, hidden 6, widths 5,4,4, channels 2, 8 seeds in 60 did (dead
   // ReLU layers).
@@ -28,11 +28,11 @@ GradCheckSetting GradCheckSettingFor(const std::string& model_name) {
   return {{3, 4, 10}, narrow};
 }
 
-std::string ApplyFlagDefaults(const GradCheckSetting& setting, Flags& flags) {
+std::string ApplyNarrowValues(const GradCheckSetting& setting, HyperParams& values) {
   std::string applied;
-  for (const auto& [name, value] : setting.flag_defaults) {
-    if (!flags.Has(name) || flags.IsSet(name)) continue;
-    flags.Set(name, value);
+  for (const auto& [name, value] : setting.narrow) {
+    if (!values.Has(name) || values.IsSet(name)) continue;
+    values.Set(name, value);
     applied += (applied.empty() ? "" : " ") + name + "=" + value;
   }
   return applied;

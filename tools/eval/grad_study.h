@@ -23,18 +23,18 @@ namespace latent {
 // --- whole-model gradient checks -----------------------------------------------------------------
 
 // Where `latent gradcheck` checks a model: images of 3x4 (4x8 for the convolutional models,
-// which halve the image twice) and, for the model flags the user leaves unset, narrow layers
+// which halve the image twice) and, for the hyperparameters the user leaves unset, narrow layers
 // (latent-dim 6, hidden 8, widths 10,8,6, channels 4). Every parameter element costs two loss
 // evaluations, so small shapes keep the check fast; narrower layers than these leave whole ReLU
 // layers dead for some seeds (an identically zero gradient, which checks nothing).
 struct GradCheckSetting {
   ModelShape shape;
-  std::vector<std::pair<std::string, std::string>> flag_defaults;  // (flag, value)
+  std::vector<std::pair<std::string, std::string>> narrow;  // (hyperparameter, value)
 };
 GradCheckSetting GradCheckSettingFor(const std::string& model_name);
-// Gives every flag of `setting` that `flags` declares and the command line left unset its
-// narrow value; returns those as "name=value name=value" (empty when none).
-std::string ApplyFlagDefaults(const GradCheckSetting& setting, Flags& flags);
+// Gives every hyperparameter of `setting` that `values` declare and that was not Set its narrow
+// value; returns those as "name=value name=value" (empty when none).
+std::string ApplyNarrowValues(const GradCheckSetting& setting, HyperParams& values);
 
 // The same tolerances as the op table's checks (core/op_table.cc): autograd and f64 central
 // differences agree to within atol + rtol |numeric| on smooth losses.
