@@ -31,6 +31,7 @@
 #include "kernels/conv.h"
 #include "kernels/cuda/common.cuh"
 #include "kernels/cuda/launch.cuh"
+#include "kernels/cuda/scratch.cuh"
 #include "kernels/gemm.h"
 
 namespace latent::kernels {
@@ -40,6 +41,7 @@ using cuda_detail::ElementBlock;
 using cuda_detail::ElementGrid;
 using cuda_detail::ForEachElement2d;
 using cuda_detail::LaunchKernel;
+using cuda_detail::Scratch;
 
 // 32 Mi floats (128 MiB) of column matrix per chunk: every MNIST layer at batch 128 is one chunk
 // (the largest needs 3.2 Mi floats), and an evaluation batch of 10000 images is a few.
@@ -51,26 +53,6 @@ int64_t ImagesPerChunk(const ConvShape& s) {
                              std::max<int64_t>(s.batch, 1));
 }
 
-// Device floats from the current device's caching allocator, returned on scope exit, right after
-// the launches that use them were queued, before they have run. That is safe because every kernel
-// on a device runs on its one stream (core/cuda_runtime.h), in order: whoever is handed the block
-// next runs after the kernels reading it here have finished.
-class Scratch {
- public:
-  explicit Scratch(int64_t n) : bytes_(sizeof(float) * static_cast<size_t>(n)) {
-    LATENT_CUDA_CHECK(cudaGetDevice(&device_));
-    ptr_ = CudaAllocator(device_).Allocate(bytes_);
-  }
-  ~Scratch() { CudaAllocator(device_).Free(ptr_, bytes_); }
-  Scratch(const Scratch&) = delete;
-  Scratch& operator=(const Scratch&) = delete;
-  float* get() const { return static_cast<float*>(ptr_); }
-
- private:
-  int device_ = 0;
-  size_t bytes_;
-  void* ptr_ = nullptr;
-};
 
 __global__ void Im2colKernel(ConvShape s, int64_t n, const float* x, float* col) {
   // x: (n, C, H, W), col: (CKK, n P). Row r of col is the tap (c, kh, kw); column j the output
@@ -171,14 +153,15 @@ void Conv2dForwardCuda(const ConvShape& s, const float* x, const float* w, const
   const int64_t ckk = s.in_channels * s.kernel_h * s.kernel_w, P = s.out_h * s.out_w;
   const int64_t K = s.out_channels, chunk = ImagesPerChunk(s);
   if (s.batch == 0) return;
-  Scratch col(ckk * chunk * P), y_rows(K * chunk * P);
+  Scratch col_memory(sizeof(float) * ckk * chunk * P), rows_memory(sizeof(float) * K * chunk * P);
+  float *col = col_memory.as<float>(), *y_rows = rows_memory.as<float>();
   for (int64_t b0 = 0; b0 < s.batch; b0 += chunk) {
     const int64_t n = std::min(chunk, s.batch - b0);
-    Im2col(s, n, x + b0 * s.in_channels * s.in_h * s.in_w, col.get());
+    Im2col(s, n, x + b0 * s.in_channels * s.in_h * s.in_w, col);
     // y' (K, n P) = w (K, CKK) col (CKK, n P)
-    GemmCuda(false, false, K, n * P, ckk, 1.0f, w, ckk, col.get(), n * P, 0.0f, y_rows.get(),
+    GemmCuda(false, false, K, n * P, ckk, 1.0f, w, ckk, col, n * P, 0.0f, y_rows,
              n * P);
-    FromChannelRows(n, K, P, y_rows.get(), bias, y + b0 * K * P);
+    FromChannelRows(n, K, P, y_rows, bias, y + b0 * K * P);
   }
 }
 
@@ -188,14 +171,15 @@ void Conv2dBackwardInputCuda(const ConvShape& s, const float* dy, const float* w
   const int64_t ckk = s.in_channels * s.kernel_h * s.kernel_w, P = s.out_h * s.out_w;
   const int64_t K = s.out_channels, chunk = ImagesPerChunk(s);
   if (s.batch == 0) return;
-  Scratch col(ckk * chunk * P), dy_rows(K * chunk * P);
+  Scratch col_memory(sizeof(float) * ckk * chunk * P), rows_memory(sizeof(float) * K * chunk * P);
+  float *col = col_memory.as<float>(), *dy_rows = rows_memory.as<float>();
   for (int64_t b0 = 0; b0 < s.batch; b0 += chunk) {
     const int64_t n = std::min(chunk, s.batch - b0);
-    ToChannelRows(n, K, P, dy + b0 * K * P, dy_rows.get());
+    ToChannelRows(n, K, P, dy + b0 * K * P, dy_rows);
     // col (CKK, n P) = w^T (CKK, K) dy' (K, n P);  w is stored (K, CKK)
-    GemmCuda(true, false, ckk, n * P, K, 1.0f, w, ckk, dy_rows.get(), n * P, 0.0f, col.get(),
+    GemmCuda(true, false, ckk, n * P, K, 1.0f, w, ckk, dy_rows, n * P, 0.0f, col,
              n * P);
-    Col2im(s, n, col.get(), bias, dx + b0 * s.in_channels * s.in_h * s.in_w);
+    Col2im(s, n, col, bias, dx + b0 * s.in_channels * s.in_h * s.in_w);
   }
 }
 
@@ -208,13 +192,14 @@ void Conv2dBackwardWeightCuda(const ConvShape& s, const float* x, const float* d
         cudaMemsetAsync(dw, 0, sizeof(float) * static_cast<size_t>(K * ckk), CurrentCudaStream()));
     return;
   }
-  Scratch col(ckk * chunk * P), dy_rows(K * chunk * P);
+  Scratch col_memory(sizeof(float) * ckk * chunk * P), rows_memory(sizeof(float) * K * chunk * P);
+  float *col = col_memory.as<float>(), *dy_rows = rows_memory.as<float>();
   for (int64_t b0 = 0; b0 < s.batch; b0 += chunk) {
     const int64_t n = std::min(chunk, s.batch - b0);
-    Im2col(s, n, x + b0 * s.in_channels * s.in_h * s.in_w, col.get());
-    ToChannelRows(n, K, P, dy + b0 * K * P, dy_rows.get());
+    Im2col(s, n, x + b0 * s.in_channels * s.in_h * s.in_w, col);
+    ToChannelRows(n, K, P, dy + b0 * K * P, dy_rows);
     // dw (K, CKK) (+)= dy' (K, n P) col^T (n P, CKK): the first chunk writes, later ones add.
-    GemmCuda(false, true, K, ckk, n * P, 1.0f, dy_rows.get(), n * P, col.get(), n * P,
+    GemmCuda(false, true, K, ckk, n * P, 1.0f, dy_rows, n * P, col, n * P,
              b0 == 0 ? 0.0f : 1.0f, dw, ckk);
   }
 }

@@ -29,6 +29,7 @@
 #include "kernels/error.h"
 #include "kernels/cuda/common.cuh"
 #include "kernels/cuda/launch.cuh"
+#include "kernels/cuda/scratch.cuh"
 #include "kernels/reduce.h"
 
 namespace latent::kernels {
@@ -42,6 +43,7 @@ using cuda_detail::ForEachElement2d;
 using cuda_detail::GridCap;
 using cuda_detail::LaunchKernel;
 using cuda_detail::RowBlocks;
+using cuda_detail::Scratch;
 using cuda_detail::WarpSum;
 
 constexpr int kThreads = 256;
@@ -102,27 +104,6 @@ __global__ void __launch_bounds__(kThreads)
   }
 }
 
-// Device scratch from the current device's caching allocator, returned on scope exit, which is
-// right after the launches that use it, before they have run. That is safe only because there is
-// one stream per device (core/cuda_runtime.h): every kernel on a device runs on that stream, in
-// order, so whoever is handed this block next runs after the kernel that reads it has finished.
-// A second stream would need an event before the block could be reused.
-class Scratch {
- public:
-  explicit Scratch(size_t bytes) : bytes_(bytes) {
-    LATENT_CUDA_CHECK(cudaGetDevice(&device_));
-    ptr_ = CudaAllocator(device_).Allocate(bytes_);
-  }
-  ~Scratch() { CudaAllocator(device_).Free(ptr_, bytes_); }
-  Scratch(const Scratch&) = delete;
-  Scratch& operator=(const Scratch&) = delete;
-  double* get() const { return static_cast<double*>(ptr_); }
-
- private:
-  int device_ = 0;
-  size_t bytes_;
-  void* ptr_ = nullptr;
-};
 
 __global__ void BroadcastKernel(int64_t rows, int64_t cols, bool along_rows, const float* v,
                                 float* y) {
@@ -152,9 +133,9 @@ void SumCuda(int64_t n, const float* x, float* out) {
   }
   Scratch partials(static_cast<size_t>(blocks) * sizeof(double));  // (blocks)
   LaunchKernel("SumKernel<float, double>", SumKernel<float, double>, static_cast<unsigned>(blocks),
-               kThreads, n, x, partials.get());
+               kThreads, n, x, partials.as<double>());
   LaunchKernel("SumKernel<double, float>", SumKernel<double, float>, 1, kThreads, blocks,
-               partials.get(), out);
+               partials.as<double>(), out);
 }
 
 void ColumnSumCuda(int64_t rows, int64_t cols, const float* x, float* out) {
@@ -172,10 +153,10 @@ void ColumnSumCuda(int64_t rows, int64_t cols, const float* x, float* out) {
   Scratch partials(static_cast<size_t>(slabs * cols) * sizeof(double));  // (slabs, cols)
   LaunchKernel("ColumnSumKernel<float, double>", ColumnSumKernel<float, double>,
                dim3(col_tiles, static_cast<unsigned>(slabs)), block, rows, cols, slab_rows, x,
-               partials.get());
+               partials.as<double>());
   // The partials are a (slabs, cols) matrix: sum its columns as one slab.
   LaunchKernel("ColumnSumKernel<double, float>", ColumnSumKernel<double, float>, dim3(col_tiles, 1),
-               block, slabs, cols, slabs, partials.get(), out);
+               block, slabs, cols, slabs, partials.as<double>(), out);
 }
 
 void RowSumCuda(int64_t rows, int64_t cols, const float* x, float* out) {

@@ -142,6 +142,20 @@ cudaError_t cudaFree(void* ptr) {
   return cudaSuccess;
 }
 
+cudaError_t cudaMallocAsync(void** ptr, size_t bytes, cudaStream_t) { return cudaMalloc(ptr, bytes); }
+cudaError_t cudaFreeAsync(void* ptr, cudaStream_t) { return cudaFree(ptr); }
+
+cudaError_t cudaDeviceGetDefaultMemPool(cudaMemPool_t* pool, int device) {
+  if (pool == nullptr || device != 0)
+    return Fail(cudaErrorInvalidValue, "cudaDeviceGetDefaultMemPool: bad pool pointer or device");
+  *pool = nullptr;
+  return cudaSuccess;
+}
+cudaError_t cudaMemPoolSetAttribute(cudaMemPool_t, cudaMemPoolAttr, void* value) {
+  return value == nullptr ? Fail(cudaErrorInvalidValue, "cudaMemPoolSetAttribute: null value")
+                          : cudaSuccess;
+}
+
 cudaError_t cudaMemGetInfo(size_t* free_bytes, size_t* total_bytes) {
   using namespace latent::sim;
   const auto page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
