@@ -8,6 +8,7 @@
 #include "tools/cli/flags.h"
 #include "core/io/dataset.h"
 #include "core/tensor.h"
+#include "core/tensor_math.h"
 #include "models/model.h"
 
 namespace latent {
@@ -20,9 +21,9 @@ std::vector<FlagSpec> DeviceFlags();
 Device SetUpDevice(const Flags& flags);
 // --gemm: which GEMM runs the matrix products on a GPU, ours or cuBLAS (the baseline).
 FlagSpec GemmFlag();
-// Applies --gemm (math::SetCudaGemm) for `device`; on the CPU, where it has no effect, a
-// non-default choice is noted on stderr.
-void SetUpGemm(const Flags& flags, Device device);
+// The GEMM --gemm asks for, to hold in a math::CudaGemmScope around the work; reported on stderr
+// for a CUDA `device`, and noted there when non-default on the CPU, where it has no effect.
+math::CudaGemm SetUpGemm(const Flags& flags, Device device);
 // The value of `--name` in raw arguments ("--name v" or "--name=v"), or `fallback`.
 std::string PeekFlag(const std::vector<std::string>& args, const std::string& name,
                      const std::string& fallback);
