@@ -44,6 +44,8 @@ Tensor Sum(const Tensor& x);   // all elements -> a scalar (shape ())
 Tensor Mean(const Tensor& x);
 Tensor RowSum(const Tensor& x);     // (R, C) -> (R)
 Tensor ColumnSum(const Tensor& x);  // (R, C) -> (C)
+// A one-element x (shape (), (1), ...) repeated into `shape`: the adjoint of Sum.
+Tensor Broadcast(const Tensor& x, const Shape& shape);
 
 // --- core/ops_rows.cc ----------------------------------------------------------------------------
 Tensor Reshape(const Tensor& x, const Shape& shape);  // same elements, new shape (shares memory)

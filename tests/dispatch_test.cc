@@ -1,11 +1,13 @@
 // The dispatch (core/dispatch.h): which kernel of a family each device and element type gets, the
 // errors for the types a family lacks, the GEMM setting's scope, and, on a GPU, the ops that
-// reach the CUDA kernels through it with i32 data or f32 parameters.
+// reach the CUDA kernels through it with i32 data or f32 parameters. Also the broadcast op's
+// values (its gradient is checked through the op table).
 #include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
 
+#include "core/autograd.h"
 #include "core/dispatch.h"
 #include "core/ops.h"
 #include "core/optim.h"
@@ -145,6 +147,25 @@ TEST(DispatchTest, CudaOptimizersStepLikeTheCpu) {
     for (size_t i = 0; i < cpu.size(); ++i)
       EXPECT_NEAR(cuda[i], cpu[i], 1e-6) << (adam ? "adam" : "sgd") << " element " << i;
   }
+}
+
+// The broadcast op copies its one element exactly, as the gather of row 0 it replaces did, and
+// its backward sums the upstream gradient.
+TEST(DispatchBroadcastTest, CopiesTheElementAndSumsTheGradient) {
+  for (Device device : {Device::Cpu(), Device::Cuda()}) {
+    if (device.is_cuda() && !CudaAvailable()) continue;
+    Tensor x = Tensor::FromVector<float>({0.1f}, {1}, device);
+    x.SetRequiresGrad(true);
+    const Tensor y = Broadcast(x, {3});
+    EXPECT_EQ(y.shape(), Shape({3}));
+    const Tensor gathered =
+        GatherRows(Detach(x), Tensor::FromVector<int32_t>({0, 0, 0}, {3}, device));
+    EXPECT_EQ(y.ToVector<float>(), gathered.ToVector<float>());
+    Sum(Mul(y, Tensor::FromVector<float>({1.0f, -2.0f, 4.0f}, {3}, device))).Backward();
+    EXPECT_EQ(x.grad().ToVector<float>(), std::vector<float>{3.0f});
+  }
+  ExpectErrorContaining([] { Broadcast(Tensor::Zeros({2}), {3}); },
+                        {"broadcast: expected a one-element tensor, found shape (2,)"});
 }
 
 }  // namespace
