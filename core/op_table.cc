@@ -132,6 +132,10 @@ const OpInfo kOps[] = {
                             LinearAct(x[0], x[1], x[2], Activation::kRelu)),
                      LinearAct(x[0], x[1], x[2], Activation::kSigmoid));
      }},
+    // A one-element input: no dimension for the CUDA comparison to substitute, so the output
+    // shape is chosen here, odd and non-square (a ragged last block on a GPU).
+    {OpKind::kBroadcast, "broadcast", "y[i] = x (x one element, y any shape)", "dx = sum_i dy[i]",
+     -1, 1, kAtol, kRtol, true, {Shape()}, [](In x) { return Broadcast(x[0], {7, 31}); }},
 };
 
 static_assert(std::size(kOps) == kNumOps,

@@ -20,7 +20,7 @@ enum class OpKind : int {
   kRelu, kLeakyRelu, kSigmoid, kTanh, kSoftplus, kExp, kLog, kSquare,
   kReshape, kConcat, kGatherRows, kBceWithLogits, kMse, kReparamKl,
   kAbs, kAddScalar, kDropout, kRowSum, kColumnSum, kSoftmaxCrossEntropy,
-  kConv2d, kConvTranspose2d, kLinearAct,
+  kConv2d, kConvTranspose2d, kLinearAct, kBroadcast,
   kCount  // keep last
 };
 constexpr size_t kNumOps = static_cast<size_t>(OpKind::kCount);

@@ -10,7 +10,7 @@
 
 namespace latent {
 
-// --- core/ops_linear.cc ---------------------------------------------------------------------------
+// --- core/ops_linear.cc --------------------------------------------------------------------------
 Tensor Matmul(const Tensor& a, const Tensor& b);  // (M, K) @ (K, N) -> (M, N)
 // y = x W^T + b;  x: (B, in), w: (out, in) (PyTorch's layout), b: (out) or undefined.
 Tensor Linear(const Tensor& x, const Tensor& w, const Tensor& b);
@@ -20,7 +20,7 @@ Tensor Linear(const Tensor& x, const Tensor& w, const Tensor& b);
 using Activation = kernels::Activation;
 Tensor LinearAct(const Tensor& x, const Tensor& w, const Tensor& b, Activation act);
 
-// --- core/ops_elementwise.cc ----------------------------------------------------------------------
+// --- core/ops_elementwise.cc ---------------------------------------------------------------------
 Tensor Add(const Tensor& a, const Tensor& b);  // same shapes
 Tensor Sub(const Tensor& a, const Tensor& b);
 Tensor Mul(const Tensor& a, const Tensor& b);
@@ -39,26 +39,28 @@ Tensor AddScalar(const Tensor& x, double c);
 // returns x itself.
 Tensor Dropout(const Tensor& x, double p, uint64_t seed, uint64_t offset);
 
-// --- core/ops_reduce.cc ---------------------------------------------------------------------------
+// --- core/ops_reduce.cc --------------------------------------------------------------------------
 Tensor Sum(const Tensor& x);   // all elements -> a scalar (shape ())
 Tensor Mean(const Tensor& x);
 Tensor RowSum(const Tensor& x);     // (R, C) -> (R)
 Tensor ColumnSum(const Tensor& x);  // (R, C) -> (C)
+// A one-element x (shape (), (1), ...) repeated into `shape`: the adjoint of Sum.
+Tensor Broadcast(const Tensor& x, const Shape& shape);
 
-// --- core/ops_rows.cc -----------------------------------------------------------------------------
+// --- core/ops_rows.cc ----------------------------------------------------------------------------
 Tensor Reshape(const Tensor& x, const Shape& shape);  // same elements, new shape (shares memory)
 Tensor Concat(const Tensor& a, const Tensor& b);  // (B, Da), (B, Db) -> (B, Da + Db)
 // out[b] = x[index[b]];  x: (N, ...), index: i32 (B) on x's device.
 Tensor GatherRows(const Tensor& x, const Tensor& index);
 
-// --- core/ops_loss.cc -----------------------------------------------------------------------------
+// --- core/ops_loss.cc ----------------------------------------------------------------------------
 // Per-row losses, summed over each row's features: (B, ...) -> (B).
 Tensor BceWithLogits(const Tensor& logits, const Tensor& target);
 Tensor Mse(const Tensor& a, const Tensor& b);
 // Per-row softmax cross-entropy: logits (B, C), labels i32 (B) in [0, C) -> (B).
 Tensor SoftmaxCrossEntropy(const Tensor& logits, const Tensor& labels);
 
-// --- core/ops_reparam_kl.cc -----------------------------------------------------------------------
+// --- core/ops_reparam_kl.cc ----------------------------------------------------------------------
 // The VAE's fused reparameterization and KL (kernels/reparam_kl.h): z = mu + exp(logvar/2) eps,
 // eps = Philox normal noise of stream (seed, offset), and kl = KL(N(mu, exp(logvar)) || N(0, I))
 // per row. Both outputs are differentiable.
@@ -68,7 +70,7 @@ struct ReparamKlResult {
 };
 ReparamKlResult ReparamKl(const Tensor& mu, const Tensor& logvar, uint64_t seed, uint64_t offset);
 
-// --- core/ops_conv.cc -----------------------------------------------------------------------------
+// --- core/ops_conv.cc ----------------------------------------------------------------------------
 // 2-D convolution, NCHW, PyTorch's layouts (formulas in kernels/conv.h); b may be undefined.
 // x: (B, C, H, W), w: (K, C, KH, KW), b: (K) -> (B, K, OH, OW), OH = (H + 2p - KH) / s + 1 (floor).
 Tensor Conv2d(const Tensor& x, const Tensor& w, const Tensor& b, int64_t stride, int64_t padding);

@@ -4,8 +4,6 @@
 // A transposed convolution is the adjoint of the convolution with the same weight, so its
 // forward is that convolution's backward-input and its backward-input that convolution's
 // forward; both ops below describe their kernels by the one ConvShape of the convolution.
-#include <type_traits>
-
 #include "core/autograd.h"
 #include "core/dispatch.h"
 #include "core/ops.h"
@@ -24,23 +22,11 @@ T* Ptr(T, const Tensor& t) {
   return t.defined() ? t.data<T>() : nullptr;
 }
 
-// Runs one conv kernel on t's device. On the CPU, f64 runs `ref`, the direct loops that are the
-// specification (gradient checks compare autograd with finite differences through it), and f32
-// runs `fast`, im2col + the optimized GEMM; a GPU runs `cuda`. Each is called with a zero of the
-// element type. The CUDA lambda is only instantiated in CUDA builds (see core/dispatch.h).
-template <typename Ref, typename Fast, typename Cuda>
-void RunConv(const char* what, const Tensor& t, const Ref& ref, const Fast& fast,
-             const Cuda& cuda) {
-  Dispatch(
-      what, t,
-      [&](auto zero) {
-        if constexpr (std::is_same_v<decltype(zero), float>) {
-          fast(zero);
-        } else {
-          ref(zero);
-        }
-      },
-      [&](auto) { cuda(float{}); });
+// The bias argument of a kernel called without one, typed: the reference kernels deduce T from
+// every pointer they are given.
+template <typename T>
+const T* NoBias(T) {
+  return nullptr;
 }
 
 // dbias[c] = sum_{b, h, w} dy[b, c, h, w], with the deterministic reductions: per (b, c) plane,
@@ -80,35 +66,28 @@ void CheckConvArgs(const char* op, const Tensor& x, const Tensor& w, const Tenso
 }
 
 // The six kernels on tensors, each allocating its output. Letters as in kernels/conv.h; `s` is
-// the conv (for the transposed ones, the conv they transpose).
+// the conv (for the transposed ones, the conv they transpose). Each family has three kernels: the
+// direct loops (the specification), the GPU's, and im2col + the optimized GEMM, which f32 takes on
+// the CPU (core/dispatch.h).
 
 // y: (B, K, OH, OW) = conv(x, w) + b
 Tensor ConvForward(const ConvShape& s, const Tensor& x, const Tensor& w, const Tensor& b) {
   Tensor y = Tensor::Empty({s.batch, s.out_channels, s.out_h, s.out_w}, x.dtype(), x.device());
-  RunConv(
-      "conv2d", x,
-      [&](auto t) { kernels::Conv2dForwardCpu(s, Ptr(t, x), Ptr(t, w), Ptr(t, b), Ptr(t, y)); },
-      [&](auto t) {
-        kernels::Conv2dForwardIm2colCpu(s, Ptr(t, x), Ptr(t, w), Ptr(t, b), Ptr(t, y));
-      },
-      [&](auto t) { kernels::Conv2dForwardCuda(s, Ptr(t, x), Ptr(t, w), Ptr(t, b), Ptr(t, y)); });
+  Dispatch("conv2d", x,
+           LATENT_KERNELS_WITH_FAST_CPU(kernels::Conv2dForwardCpu, kernels::Conv2dForwardCuda,
+                                        kernels::Conv2dForwardIm2colCpu),
+           [&](auto conv, auto t) { conv(s, Ptr(t, x), Ptr(t, w), Ptr(t, b), Ptr(t, y)); });
   return y;
 }
 
 // dx: (B, C, H, W) from dy: (B, K, OH, OW)
 Tensor ConvBackwardInput(const ConvShape& s, const Tensor& dy, const Tensor& w) {
   Tensor dx = Tensor::Empty({s.batch, s.in_channels, s.in_h, s.in_w}, dy.dtype(), dy.device());
-  RunConv(
-      "conv2d backward-input", dy,
-      [&](auto t) {
-        kernels::Conv2dBackwardInputCpu<decltype(t)>(s, Ptr(t, dy), Ptr(t, w), nullptr, Ptr(t, dx));
-      },
-      [&](auto t) {
-        kernels::Conv2dBackwardInputIm2colCpu(s, Ptr(t, dy), Ptr(t, w), nullptr, Ptr(t, dx));
-      },
-      [&](auto t) {
-        kernels::Conv2dBackwardInputCuda(s, Ptr(t, dy), Ptr(t, w), nullptr, Ptr(t, dx));
-      });
+  Dispatch("conv2d backward-input", dy,
+           LATENT_KERNELS_WITH_FAST_CPU(kernels::Conv2dBackwardInputCpu,
+                                        kernels::Conv2dBackwardInputCuda,
+                                        kernels::Conv2dBackwardInputIm2colCpu),
+           [&](auto conv, auto t) { conv(s, Ptr(t, dy), Ptr(t, w), NoBias(t), Ptr(t, dx)); });
   return dx;
 }
 
@@ -116,45 +95,33 @@ Tensor ConvBackwardInput(const ConvShape& s, const Tensor& dy, const Tensor& w) 
 Tensor ConvBackwardWeight(const ConvShape& s, const Tensor& x, const Tensor& dy) {
   Tensor dw =
       Tensor::Empty({s.out_channels, s.in_channels, s.kernel_h, s.kernel_w}, x.dtype(), x.device());
-  RunConv(
-      "conv2d backward-weight", dy,
-      [&](auto t) { kernels::Conv2dBackwardWeightCpu(s, Ptr(t, x), Ptr(t, dy), Ptr(t, dw)); },
-      [&](auto t) { kernels::Conv2dBackwardWeightIm2colCpu(s, Ptr(t, x), Ptr(t, dy), Ptr(t, dw)); },
-      [&](auto t) { kernels::Conv2dBackwardWeightCuda(s, Ptr(t, x), Ptr(t, dy), Ptr(t, dw)); });
+  Dispatch("conv2d backward-weight", dy,
+           LATENT_KERNELS_WITH_FAST_CPU(kernels::Conv2dBackwardWeightCpu,
+                                        kernels::Conv2dBackwardWeightCuda,
+                                        kernels::Conv2dBackwardWeightIm2colCpu),
+           [&](auto conv, auto t) { conv(s, Ptr(t, x), Ptr(t, dy), Ptr(t, dw)); });
   return dw;
 }
 
 // y_t: (B, C, H, W) = convT(x_t, w) + b, from x_t: (B, K, OH, OW)
 Tensor ConvTransposeForward(const ConvShape& s, const Tensor& x, const Tensor& w, const Tensor& b) {
   Tensor y = Tensor::Empty({s.batch, s.in_channels, s.in_h, s.in_w}, x.dtype(), x.device());
-  RunConv(
-      "conv_transpose2d", x,
-      [&](auto t) {
-        kernels::ConvTranspose2dForwardCpu(s, Ptr(t, x), Ptr(t, w), Ptr(t, b), Ptr(t, y));
-      },
-      [&](auto t) {
-        kernels::ConvTranspose2dForwardIm2colCpu(s, Ptr(t, x), Ptr(t, w), Ptr(t, b), Ptr(t, y));
-      },
-      [&](auto t) {
-        kernels::ConvTranspose2dForwardCuda(s, Ptr(t, x), Ptr(t, w), Ptr(t, b), Ptr(t, y));
-      });
+  Dispatch("conv_transpose2d", x,
+           LATENT_KERNELS_WITH_FAST_CPU(kernels::ConvTranspose2dForwardCpu,
+                                        kernels::ConvTranspose2dForwardCuda,
+                                        kernels::ConvTranspose2dForwardIm2colCpu),
+           [&](auto conv, auto t) { conv(s, Ptr(t, x), Ptr(t, w), Ptr(t, b), Ptr(t, y)); });
   return y;
 }
 
 // dx_t: (B, K, OH, OW) from dy_t: (B, C, H, W)
 Tensor ConvTransposeBackwardInput(const ConvShape& s, const Tensor& dy, const Tensor& w) {
   Tensor dx = Tensor::Empty({s.batch, s.out_channels, s.out_h, s.out_w}, dy.dtype(), dy.device());
-  RunConv(
-      "conv_transpose2d backward-input", dy,
-      [&](auto t) {
-        kernels::ConvTranspose2dBackwardInputCpu(s, Ptr(t, dy), Ptr(t, w), Ptr(t, dx));
-      },
-      [&](auto t) {
-        kernels::ConvTranspose2dBackwardInputIm2colCpu(s, Ptr(t, dy), Ptr(t, w), Ptr(t, dx));
-      },
-      [&](auto t) {
-        kernels::ConvTranspose2dBackwardInputCuda(s, Ptr(t, dy), Ptr(t, w), Ptr(t, dx));
-      });
+  Dispatch("conv_transpose2d backward-input", dy,
+           LATENT_KERNELS_WITH_FAST_CPU(kernels::ConvTranspose2dBackwardInputCpu,
+                                        kernels::ConvTranspose2dBackwardInputCuda,
+                                        kernels::ConvTranspose2dBackwardInputIm2colCpu),
+           [&](auto conv, auto t) { conv(s, Ptr(t, dy), Ptr(t, w), Ptr(t, dx)); });
   return dx;
 }
 
@@ -162,17 +129,11 @@ Tensor ConvTransposeBackwardInput(const ConvShape& s, const Tensor& dy, const Te
 Tensor ConvTransposeBackwardWeight(const ConvShape& s, const Tensor& x, const Tensor& dy) {
   Tensor dw =
       Tensor::Empty({s.out_channels, s.in_channels, s.kernel_h, s.kernel_w}, x.dtype(), x.device());
-  RunConv(
-      "conv_transpose2d backward-weight", dy,
-      [&](auto t) {
-        kernels::ConvTranspose2dBackwardWeightCpu(s, Ptr(t, x), Ptr(t, dy), Ptr(t, dw));
-      },
-      [&](auto t) {
-        kernels::ConvTranspose2dBackwardWeightIm2colCpu(s, Ptr(t, x), Ptr(t, dy), Ptr(t, dw));
-      },
-      [&](auto t) {
-        kernels::ConvTranspose2dBackwardWeightCuda(s, Ptr(t, x), Ptr(t, dy), Ptr(t, dw));
-      });
+  Dispatch("conv_transpose2d backward-weight", dy,
+           LATENT_KERNELS_WITH_FAST_CPU(kernels::ConvTranspose2dBackwardWeightCpu,
+                                        kernels::ConvTranspose2dBackwardWeightCuda,
+                                        kernels::ConvTranspose2dBackwardWeightIm2colCpu),
+           [&](auto conv, auto t) { conv(s, Ptr(t, x), Ptr(t, dy), Ptr(t, dw)); });
   return dw;
 }
 

@@ -52,7 +52,9 @@ Tensor UnaryOpWithGrad(OpKind kind, UnaryOp op, const Tensor& x, double alpha = 
 
 }  // namespace
 
-Tensor Scale(const Tensor& x, double f) { return UnaryOpWithGrad(OpKind::kScale, UnaryOp::kScale, x, f); }
+Tensor Scale(const Tensor& x, double f) {
+  return UnaryOpWithGrad(OpKind::kScale, UnaryOp::kScale, x, f);
+}
 Tensor Relu(const Tensor& x) { return UnaryOpWithGrad(OpKind::kRelu, UnaryOp::kRelu, x); }
 Tensor LeakyRelu(const Tensor& x, double slope) {
   return UnaryOpWithGrad(OpKind::kLeakyRelu, UnaryOp::kLeakyRelu, x, slope);
@@ -73,15 +75,11 @@ Tensor AddScalar(const Tensor& x, double c) {
 namespace {
 Tensor ApplyDropout(const Tensor& x, double p, uint64_t seed, uint64_t offset) {
   Tensor y = Tensor::Empty(x.shape(), x.dtype(), x.device());
-  Dispatch(
-      "dropout", x,
-      [&](auto zero) {
-        using T = decltype(zero);
-        kernels::DropoutCpu<T>(x.numel(), T(p), seed, offset, x.data<T>(), y.data<T>());
-      },
-      [&](auto) {
-        kernels::DropoutCuda(x.numel(), float(p), seed, offset, x.data<float>(), y.data<float>());
-      });
+  Dispatch("dropout", x, LATENT_KERNELS(kernels::DropoutCpu, kernels::DropoutCuda),
+           [&](auto dropout, auto zero) {
+             using T = decltype(zero);
+             dropout(x.numel(), T(p), seed, offset, x.data<T>(), y.data<T>());
+           });
   return y;
 }
 }  // namespace

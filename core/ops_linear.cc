@@ -3,8 +3,6 @@
 // Linear and LinearAct run their forward pass as one fused kernel, y = act(x W^T + b)
 // (kernels/gemm.h), with the identity for Linear: the bias and the activation are applied to each
 // output tile as the GEMM writes it, not in passes of their own.
-#include <type_traits>
-
 #include "core/autograd.h"
 #include "core/dispatch.h"
 #include "core/ops.h"
@@ -27,6 +25,24 @@ Tensor Matmul(const Tensor& a, const Tensor& b) {
 
 namespace {
 
+// On a GPU, C = act(A B^T + bias) by the GEMM of the CudaGemmScope in force (core/tensor_math.h):
+// ours, with the bias and the activation in its epilogue, or cuBLAS, the baseline, which has no
+// epilogue here, so the GEMM, the bias and the activation run one by one (C contiguous: ldc = N).
+// A template for the reason a family's CUDA kernel is a generic lambda (core/dispatch.h): a build
+// without CUDA never instantiates it, so it references no CUDA symbol.
+template <typename T>
+void GemmBiasActOnGpu(int64_t M, int64_t N, int64_t K, const T* A, int64_t lda, const T* B,
+                      int64_t ldb, const T* bias, Activation act, T* C, int64_t ldc) {
+  if (math::CudaGemmScope::Current() == math::CudaGemm::kLatent) {
+    kernels::GemmBiasActCuda(M, N, K, A, lda, B, ldb, bias, act, C, ldc);
+    return;
+  }
+  kernels::GemmCublas(false, true, M, N, K, 1.0f, A, lda, B, ldb, 0.0f, C, ldc);
+  if (bias != nullptr) kernels::AddBiasRowsCuda(M, N, bias, C);
+  if (act != Activation::kIdentity)
+    kernels::UnaryForwardCuda(kernels::ActivationOp(act), M * N, 0.0f, C, C);
+}
+
 // y = act(x W^T + b);  x: (B, in), w: (out, in), b: (out) or undefined, y: (B, out).
 Tensor LinearForward(const char* op, const Tensor& x, const Tensor& w, const Tensor& b,
                      Activation act) {
@@ -48,34 +64,15 @@ Tensor LinearForward(const char* op, const Tensor& x, const Tensor& w, const Ten
   const int64_t B = x.size(0), in = x.size(1), out = w.size(0);
   Tensor y = Tensor::Empty({B, out}, x.dtype(), x.device());
   // "matmul", the NVTX range every GEMM runs in (docs/profiling.md): Nsight filters on it.
-  Dispatch(
-      "matmul", x,
-      [&](auto zero) {
-        using T = decltype(zero);
-        const T* bias = b.defined() ? b.data<T>() : nullptr;
-        if constexpr (std::is_same_v<T, float>) {
-          kernels::GemmBiasActCpu(B, out, in, x.data<float>(), in, w.data<float>(), in, bias, act,
-                                  y.data<float>(), out);
-        } else {
-          kernels::GemmBiasActRefCpu<T>(B, out, in, x.data<T>(), in, w.data<T>(), in, bias, act,
-                                        y.data<T>(), out);
-        }
-      },
-      [&](auto) {
-        const float* bias = b.defined() ? b.data<float>() : nullptr;
-        if (math::GetCudaGemm() == math::CudaGemm::kLatent) {
-          kernels::GemmBiasActCuda(B, out, in, x.data<float>(), in, w.data<float>(), in, bias, act,
-                                   y.data<float>(), out);
-          return;
-        }
-        // cuBLAS, the baseline, has no epilogue here: GEMM, bias and activation run one by one.
-        kernels::GemmCublas(false, true, B, out, in, 1.0f, x.data<float>(), in, w.data<float>(),
-                            in, 0.0f, y.data<float>(), out);
-        if (bias != nullptr) kernels::AddBiasRowsCuda(B, out, bias, y.data<float>());
-        if (act != Activation::kIdentity)
-          kernels::UnaryForwardCuda(kernels::ActivationOp(act), B * out, 0.0f, y.data<float>(),
-                                    y.data<float>());
-      });
+  Dispatch("matmul", x,
+           LATENT_KERNELS_WITH_FAST_CPU(kernels::GemmBiasActRefCpu, GemmBiasActOnGpu,
+                                        kernels::GemmBiasActCpu),
+           [&](auto gemm_bias_act, auto zero) {
+             using T = decltype(zero);
+             const T* bias = b.defined() ? b.data<T>() : nullptr;
+             gemm_bias_act(B, out, in, x.data<T>(), in, w.data<T>(), in, bias, act, y.data<T>(),
+                           out);
+           });
   return y;
 }
 

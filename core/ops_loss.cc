@@ -1,5 +1,5 @@
-// Per-row losses: reconstruction (kernels/loss.h) and classification (kernels/classify.h). The upstream gradient is per
-// row (B); the kernels scale each row's elementwise derivative by it.
+// Per-row losses: reconstruction (kernels/loss.h) and classification (kernels/classify.h). The
+// upstream gradient is per row (B); the kernels scale each row's elementwise derivative by it.
 #include "core/autograd.h"
 #include "core/dispatch.h"
 #include "core/ops.h"
@@ -24,36 +24,26 @@ Tensor BceWithLogits(const Tensor& logits, const Tensor& target) {
   CheckLossInputs("bce_with_logits", logits, target);
   const int64_t rows = logits.size(0), cols = logits.shape().row_size();
   Tensor out = Tensor::Empty({rows}, logits.dtype(), logits.device());
-  Dispatch(
-      "bce_with_logits", logits,
-      [&](auto zero) {
-        using T = decltype(zero);
-        kernels::BceWithLogitsForwardCpu<T>(rows, cols, logits.data<T>(), target.data<T>(),
-                                            out.data<T>());
-      },
-      [&](auto) {
-        kernels::BceWithLogitsForwardCuda(rows, cols, logits.data<float>(), target.data<float>(),
-                                          out.data<float>());
-      });
+  Dispatch("bce_with_logits", logits,
+           LATENT_KERNELS(kernels::BceWithLogitsForwardCpu, kernels::BceWithLogitsForwardCuda),
+           [&](auto bce, auto zero) {
+             using T = decltype(zero);
+             bce(rows, cols, logits.data<T>(), target.data<T>(), out.data<T>());
+           });
   Record(OpKind::kBceWithLogits, {logits, target}, {&out},
          [x = Detach(logits), t = Detach(target), rows, cols,
           gt = target.requires_grad()](const std::vector<Tensor>& g) {
            const Tensor& dout = g[0];  // (rows)
            Tensor dx = Tensor::Empty(x.shape(), x.dtype(), x.device());
            Tensor dt = gt ? Tensor::Empty(t.shape(), t.dtype(), t.device()) : Tensor();
-           Dispatch(
-               "bce_with_logits backward", x,
-               [&](auto zero) {
-                 using T = decltype(zero);
-                 kernels::BceWithLogitsBackwardCpu<T>(rows, cols, x.data<T>(), t.data<T>(),
-                                                      dout.data<T>(), dx.data<T>(),
-                                                      gt ? dt.data<T>() : nullptr);
-               },
-               [&](auto) {
-                 kernels::BceWithLogitsBackwardCuda(rows, cols, x.data<float>(), t.data<float>(),
-                                                    dout.data<float>(), dx.data<float>(),
-                                                    gt ? dt.data<float>() : nullptr);
-               });
+           Dispatch("bce_with_logits backward", x,
+                    LATENT_KERNELS(kernels::BceWithLogitsBackwardCpu,
+                                   kernels::BceWithLogitsBackwardCuda),
+                    [&](auto bce_backward, auto zero) {
+                      using T = decltype(zero);
+                      bce_backward(rows, cols, x.data<T>(), t.data<T>(), dout.data<T>(),
+                                   dx.data<T>(), gt ? dt.data<T>() : nullptr);
+                    });
            return std::vector<Tensor>{dx, dt};
          });
   return out;
@@ -63,34 +53,24 @@ Tensor Mse(const Tensor& a, const Tensor& b) {
   CheckLossInputs("mse", a, b);
   const int64_t rows = a.size(0), cols = a.shape().row_size();
   Tensor out = Tensor::Empty({rows}, a.dtype(), a.device());
-  Dispatch(
-      "mse", a,
-      [&](auto zero) {
-        using T = decltype(zero);
-        kernels::MseForwardCpu<T>(rows, cols, a.data<T>(), b.data<T>(), out.data<T>());
-      },
-      [&](auto) {
-        kernels::MseForwardCuda(rows, cols, a.data<float>(), b.data<float>(), out.data<float>());
-      });
+  Dispatch("mse", a, LATENT_KERNELS(kernels::MseForwardCpu, kernels::MseForwardCuda),
+           [&](auto mse, auto zero) {
+             using T = decltype(zero);
+             mse(rows, cols, a.data<T>(), b.data<T>(), out.data<T>());
+           });
   Record(OpKind::kMse, {a, b}, {&out},
          [a = Detach(a), b = Detach(b), rows, cols, ga = a.requires_grad(),
           gb = b.requires_grad()](const std::vector<Tensor>& g) {
            const Tensor& dout = g[0];  // (rows)
            Tensor da = ga ? Tensor::Empty(a.shape(), a.dtype(), a.device()) : Tensor();
            Tensor db = gb ? Tensor::Empty(b.shape(), b.dtype(), b.device()) : Tensor();
-           Dispatch(
-               "mse backward", a,
-               [&](auto zero) {
-                 using T = decltype(zero);
-                 kernels::MseBackwardCpu<T>(rows, cols, a.data<T>(), b.data<T>(), dout.data<T>(),
-                                            ga ? da.data<T>() : nullptr,
-                                            gb ? db.data<T>() : nullptr);
-               },
-               [&](auto) {
-                 kernels::MseBackwardCuda(rows, cols, a.data<float>(), b.data<float>(),
-                                          dout.data<float>(), ga ? da.data<float>() : nullptr,
-                                          gb ? db.data<float>() : nullptr);
-               });
+           Dispatch("mse backward", a,
+                    LATENT_KERNELS(kernels::MseBackwardCpu, kernels::MseBackwardCuda),
+                    [&](auto mse_backward, auto zero) {
+                      using T = decltype(zero);
+                      mse_backward(rows, cols, a.data<T>(), b.data<T>(), dout.data<T>(),
+                                   ga ? da.data<T>() : nullptr, gb ? db.data<T>() : nullptr);
+                    });
            return std::vector<Tensor>{da, db};
          });
   return out;
@@ -114,33 +94,25 @@ Tensor SoftmaxCrossEntropy(const Tensor& logits, const Tensor& labels) {
     }
   }
   Tensor out = Tensor::Empty({B}, logits.dtype(), logits.device());
-  Dispatch(
-      "softmax_cross_entropy", logits,
-      [&](auto zero) {
-        using T = decltype(zero);
-        kernels::SoftmaxCrossEntropyForwardCpu<T>(B, C, logits.data<T>(),
-                                                  labels.data<int32_t>(), out.data<T>());
-      },
-      [&](auto) {
-        kernels::SoftmaxCrossEntropyForwardCuda(B, C, logits.data<float>(),
-                                                labels.data<int32_t>(), out.data<float>());
-      });
+  Dispatch("softmax_cross_entropy", logits,
+           LATENT_KERNELS(kernels::SoftmaxCrossEntropyForwardCpu,
+                          kernels::SoftmaxCrossEntropyForwardCuda),
+           [&](auto cross_entropy, auto zero) {
+             using T = decltype(zero);
+             cross_entropy(B, C, logits.data<T>(), labels.data<int32_t>(), out.data<T>());
+           });
   Record(OpKind::kSoftmaxCrossEntropy, {logits}, {&out},
          [x = Detach(logits), labels, B, C](const std::vector<Tensor>& g) {
            const Tensor& dout = g[0];  // (B)
            Tensor dx = Tensor::Empty(x.shape(), x.dtype(), x.device());
-           Dispatch(
-               "softmax_cross_entropy backward", x,
-               [&](auto zero) {
-                 using T = decltype(zero);
-                 kernels::SoftmaxCrossEntropyBackwardCpu<T>(
-                     B, C, x.data<T>(), labels.data<int32_t>(), dout.data<T>(), dx.data<T>());
-               },
-               [&](auto) {
-                 kernels::SoftmaxCrossEntropyBackwardCuda(B, C, x.data<float>(),
-                                                          labels.data<int32_t>(),
-                                                          dout.data<float>(), dx.data<float>());
-               });
+           Dispatch("softmax_cross_entropy backward", x,
+                    LATENT_KERNELS(kernels::SoftmaxCrossEntropyBackwardCpu,
+                                   kernels::SoftmaxCrossEntropyBackwardCuda),
+                    [&](auto cross_entropy_backward, auto zero) {
+                      using T = decltype(zero);
+                      cross_entropy_backward(B, C, x.data<T>(), labels.data<int32_t>(),
+                                             dout.data<T>(), dx.data<T>());
+                    });
            return std::vector<Tensor>{dx};
          });
   return out;

@@ -17,17 +17,13 @@ ReparamKlResult ReparamKl(const Tensor& mu, const Tensor& logvar, uint64_t seed,
   const int64_t B = mu.size(0), D = mu.size(1);
   ReparamKlResult r{Tensor::Empty({B, D}, mu.dtype(), mu.device()),
                     Tensor::Empty({B}, mu.dtype(), mu.device())};
-  Dispatch(
-      "reparam_kl", mu,
-      [&](auto zero) {
-        using T = decltype(zero);
-        kernels::ReparamKlForwardCpu<T>(B, D, seed, offset, mu.data<T>(), logvar.data<T>(),
-                                        r.z.data<T>(), r.kl.data<T>());
-      },
-      [&](auto) {
-        kernels::ReparamKlForwardCuda(B, D, seed, offset, mu.data<float>(), logvar.data<float>(),
-                                      r.z.data<float>(), r.kl.data<float>());
-      });
+  Dispatch("reparam_kl", mu,
+           LATENT_KERNELS(kernels::ReparamKlForwardCpu, kernels::ReparamKlForwardCuda),
+           [&](auto reparam_kl, auto zero) {
+             using T = decltype(zero);
+             reparam_kl(B, D, seed, offset, mu.data<T>(), logvar.data<T>(), r.z.data<T>(),
+                        r.kl.data<T>());
+           });
   Record(OpKind::kReparamKl, {mu, logvar}, {&r.z, &r.kl},
          [mu = Detach(mu), lv = Detach(logvar), B, D, seed,
           offset](const std::vector<Tensor>& g) {
@@ -35,22 +31,15 @@ ReparamKlResult ReparamKl(const Tensor& mu, const Tensor& logvar, uint64_t seed,
            const Tensor& dkl = g[1];  // (B) or undefined
            Tensor dmu = Tensor::Empty(mu.shape(), mu.dtype(), mu.device());
            Tensor dlv = Tensor::Empty(lv.shape(), lv.dtype(), lv.device());
-           Dispatch(
-               "reparam_kl backward", mu,
-               [&](auto zero) {
-                 using T = decltype(zero);
-                 kernels::ReparamKlBackwardCpu<T>(
-                     B, D, seed, offset, mu.data<T>(), lv.data<T>(),
-                     dz.defined() ? dz.data<T>() : nullptr, dkl.defined() ? dkl.data<T>() : nullptr,
-                     dmu.data<T>(), dlv.data<T>());
-               },
-               [&](auto) {
-                 kernels::ReparamKlBackwardCuda(
-                     B, D, seed, offset, mu.data<float>(), lv.data<float>(),
-                     dz.defined() ? dz.data<float>() : nullptr,
-                     dkl.defined() ? dkl.data<float>() : nullptr, dmu.data<float>(),
-                     dlv.data<float>());
-               });
+           Dispatch("reparam_kl backward", mu,
+                    LATENT_KERNELS(kernels::ReparamKlBackwardCpu, kernels::ReparamKlBackwardCuda),
+                    [&](auto reparam_kl_backward, auto zero) {
+                      using T = decltype(zero);
+                      reparam_kl_backward(B, D, seed, offset, mu.data<T>(), lv.data<T>(),
+                                          dz.defined() ? dz.data<T>() : nullptr,
+                                          dkl.defined() ? dkl.data<T>() : nullptr, dmu.data<T>(),
+                                          dlv.data<T>());
+                    });
            return std::vector<Tensor>{dmu, dlv};
          });
   return r;

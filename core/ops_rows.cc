@@ -1,6 +1,6 @@
-// Moving elements: reshape (a view; its gradient is the upstream one viewed back), concat (the CVAE joins a one-hot label to its inputs) and row gather
-// (minibatches). Concat's backward splits the gradient; gather's scatters it back, adding where
-// an index repeats.
+// Moving elements: reshape (a view; its gradient is the upstream one viewed back), concat (the
+// CVAE joins a one-hot label to its inputs) and row gather (minibatches). Concat's backward splits
+// the gradient; gather's scatters it back, adding where an index repeats.
 #include "core/autograd.h"
 #include "core/dispatch.h"
 #include "core/ops.h"
@@ -22,35 +22,27 @@ Tensor Concat(const Tensor& a, const Tensor& b) {
   CheckNDim("concat", b, 2, "second input");
   CheckSameDevice("concat", a, b);
   CheckSameDType("concat", a, b);
-  LATENT_CHECK(a.size(0) == b.size(0), "concat: row counts differ: ", a.size(0), " and ", b.size(0));
+  LATENT_CHECK(a.size(0) == b.size(0), "concat: row counts differ: ", a.size(0), " and ",
+               b.size(0));
   const int64_t B = a.size(0), Da = a.size(1), Db = b.size(1);
   Tensor out = Tensor::Empty({B, Da + Db}, a.dtype(), a.device());
-  Dispatch(
-      "concat", a,
-      [&](auto zero) {
-        using T = decltype(zero);
-        kernels::ConcatColsCpu<T>(B, Da, Db, a.data<T>(), b.data<T>(), out.data<T>());
-      },
-      [&](auto) {
-        kernels::ConcatColsCuda(B, Da, Db, a.data<float>(), b.data<float>(), out.data<float>());
-      });
+  Dispatch("concat", a, LATENT_KERNELS(kernels::ConcatColsCpu, kernels::ConcatColsCuda),
+           [&](auto concat, auto zero) {
+             using T = decltype(zero);
+             concat(B, Da, Db, a.data<T>(), b.data<T>(), out.data<T>());
+           });
   Record(OpKind::kConcat, {a, b}, {&out},
          [B, Da, Db, ga = a.requires_grad(), gb = b.requires_grad()](const std::vector<Tensor>& g) {
            const Tensor& dout = g[0];  // (B, Da + Db)
            Tensor da = ga ? Tensor::Empty({B, Da}, dout.dtype(), dout.device()) : Tensor();
            Tensor db = gb ? Tensor::Empty({B, Db}, dout.dtype(), dout.device()) : Tensor();
-           Dispatch(
-               "concat backward", dout,
-               [&](auto zero) {
-                 using T = decltype(zero);
-                 kernels::SplitColsCpu<T>(B, Da, Db, dout.data<T>(), ga ? da.data<T>() : nullptr,
-                                          gb ? db.data<T>() : nullptr);
-               },
-               [&](auto) {
-                 kernels::SplitColsCuda(B, Da, Db, dout.data<float>(),
-                                        ga ? da.data<float>() : nullptr,
-                                        gb ? db.data<float>() : nullptr);
-               });
+           Dispatch("concat backward", dout,
+                    LATENT_KERNELS(kernels::SplitColsCpu, kernels::SplitColsCuda),
+                    [&](auto split, auto zero) {
+                      using T = decltype(zero);
+                      split(B, Da, Db, dout.data<T>(), ga ? da.data<T>() : nullptr,
+                            gb ? db.data<T>() : nullptr);
+                    });
            return std::vector<Tensor>{da, db};
          });
   return out;
@@ -73,42 +65,24 @@ Tensor GatherRows(const Tensor& x, const Tensor& index) {
   Shape out_shape = x.shape();
   out_shape[0] = B;
   Tensor out = Tensor::Empty(out_shape, x.dtype(), x.device());
-  if (x.dtype() == DType::kI32) {  // labels: no gradient, plain copy of rows
-    if (x.device().is_cpu()) {
-      kernels::GatherRowsCpu<int32_t>(B, D, index.data<int32_t>(), x.data<int32_t>(),
-                                      out.data<int32_t>());
-    } else {
-#ifdef LATENT_WITH_CUDA
-      kernels::GatherRowsCudaI32(B, D, index.data<int32_t>(), x.data<int32_t>(),
-                                 out.data<int32_t>());
-#endif
-    }
-    return out;
-  }
-  Dispatch(
-      "gather", x,
-      [&](auto zero) {
+  // i32 rows are labels: gathered like the rest, and left out of the graph by Record, since an
+  // i32 tensor never requires a gradient.
+  Dispatch<float, double, int32_t>(
+      "gather", x, LATENT_KERNELS(kernels::GatherRowsCpu, kernels::GatherRowsCuda),
+      [&](auto gather, auto zero) {
         using T = decltype(zero);
-        kernels::GatherRowsCpu<T>(B, D, index.data<int32_t>(), x.data<T>(), out.data<T>());
-      },
-      [&](auto) {
-        kernels::GatherRowsCuda(B, D, index.data<int32_t>(), x.data<float>(), out.data<float>());
+        gather(B, D, index.data<int32_t>(), x.data<T>(), out.data<T>());
       });
   Record(OpKind::kGatherRows, {x}, {&out},
          [index, x_shape = x.shape(), B, N, D](const std::vector<Tensor>& g) {
            const Tensor& dout = g[0];  // (B, D)
            Tensor dx = Tensor::Zeros(x_shape, dout.dtype(), dout.device());
-           Dispatch(
-               "gather backward", dout,
-               [&](auto zero) {
-                 using T = decltype(zero);
-                 kernels::ScatterAddRowsCpu<T>(B, D, index.data<int32_t>(), dout.data<T>(),
-                                               dx.data<T>());
-               },
-               [&](auto) {
-                 kernels::ScatterAddRowsCuda(B, N, D, index.data<int32_t>(), dout.data<float>(),
-                                             dx.data<float>());
-               });
+           Dispatch("gather backward", dout,
+                    LATENT_KERNELS(kernels::ScatterAddRowsCpu, kernels::ScatterAddRowsCuda),
+                    [&](auto scatter_add, auto zero) {
+                      using T = decltype(zero);
+                      scatter_add(B, N, D, index.data<int32_t>(), dout.data<T>(), dx.data<T>());
+                    });
            return std::vector<Tensor>{dx};
          });
   return out;

@@ -2,7 +2,7 @@
 
 #include <cmath>
 
-#include "core/cuda_runtime.h"
+#include "core/dispatch.h"
 #include "kernels/optim.h"
 
 namespace latent {
@@ -30,16 +30,10 @@ Sgd::Sgd(Parameters& params, double lr, double momentum)
 void Sgd::Step() {
   Tensor& p = params_.flat_values();
   const Tensor& g = params_.flat_grads();
-  if (p.device().is_cpu()) {
-    kernels::SgdCpu(p.numel(), float(lr_), float(momentum_), p.data<float>(), g.data<float>(),
-                    velocity_.data<float>());
-  } else {
-#ifdef LATENT_WITH_CUDA
-    CudaSetDevice(p.device().index);
-    kernels::SgdCuda(p.numel(), float(lr_), float(momentum_), p.data<float>(), g.data<float>(),
-                     velocity_.data<float>());
-#endif
-  }
+  Dispatch<float>("sgd", p, LATENT_KERNELS(kernels::SgdCpu, kernels::SgdCuda), [&](auto sgd, auto) {
+    sgd(p.numel(), float(lr_), float(momentum_), p.data<float>(), g.data<float>(),
+        velocity_.data<float>());
+  });
 }
 
 Adam::Adam(Parameters& params, double lr, double beta1, double beta2, double eps)
@@ -66,16 +60,10 @@ void Adam::Step() {
                                float(1.0 - std::pow(beta2_, double(t_)))};
   Tensor& p = params_.flat_values();
   const Tensor& g = params_.flat_grads();
-  if (p.device().is_cpu()) {
-    kernels::AdamCpu(p.numel(), hp, p.data<float>(), g.data<float>(), m_.data<float>(),
-                     v_.data<float>());
-  } else {
-#ifdef LATENT_WITH_CUDA
-    CudaSetDevice(p.device().index);
-    kernels::AdamCuda(p.numel(), hp, p.data<float>(), g.data<float>(), m_.data<float>(),
-                      v_.data<float>());
-#endif
-  }
+  Dispatch<float>(
+      "adam", p, LATENT_KERNELS(kernels::AdamCpu, kernels::AdamCuda), [&](auto adam, auto) {
+        adam(p.numel(), hp, p.data<float>(), g.data<float>(), m_.data<float>(), v_.data<float>());
+      });
 }
 
 }  // namespace latent

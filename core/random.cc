@@ -11,40 +11,32 @@ namespace latent {
 Tensor RandomUniform(const Shape& shape, uint64_t seed, uint64_t offset, DType dtype,
                      Device device) {
   Tensor y = Tensor::Empty(shape, dtype, device);
-  Dispatch(
-      "uniform", y,
-      [&](auto zero) {
-        using T = decltype(zero);
-        kernels::UniformCpu<T>(y.numel(), seed, offset, y.data<T>());
-      },
-      [&](auto) { kernels::UniformCuda(y.numel(), seed, offset, y.data<float>()); });
+  Dispatch("uniform", y, LATENT_KERNELS(kernels::UniformCpu, kernels::UniformCuda),
+           [&](auto uniform, auto zero) {
+             using T = decltype(zero);
+             uniform(y.numel(), seed, offset, y.data<T>());
+           });
   return y;
 }
 
 Tensor RandomNormal(const Shape& shape, uint64_t seed, uint64_t offset, DType dtype,
                     Device device) {
   Tensor y = Tensor::Empty(shape, dtype, device);
-  Dispatch(
-      "normal", y,
-      [&](auto zero) {
-        using T = decltype(zero);
-        kernels::NormalCpu<T>(y.numel(), seed, offset, y.data<T>());
-      },
-      [&](auto) { kernels::NormalCuda(y.numel(), seed, offset, y.data<float>()); });
+  Dispatch("normal", y, LATENT_KERNELS(kernels::NormalCpu, kernels::NormalCuda),
+           [&](auto normal, auto zero) {
+             using T = decltype(zero);
+             normal(y.numel(), seed, offset, y.data<T>());
+           });
   return y;
 }
 
 Tensor Bernoulli(const Tensor& p, uint64_t seed, uint64_t offset) {
   Tensor y = Tensor::Empty(p.shape(), p.dtype(), p.device());
-  Dispatch(
-      "bernoulli", p,
-      [&](auto zero) {
-        using T = decltype(zero);
-        kernels::BernoulliCpu<T>(p.numel(), seed, offset, p.data<T>(), y.data<T>());
-      },
-      [&](auto) {
-        kernels::BernoulliCuda(p.numel(), seed, offset, p.data<float>(), y.data<float>());
-      });
+  Dispatch("bernoulli", p, LATENT_KERNELS(kernels::BernoulliCpu, kernels::BernoulliCuda),
+           [&](auto bernoulli, auto zero) {
+             using T = decltype(zero);
+             bernoulli(p.numel(), seed, offset, p.data<T>(), y.data<T>());
+           });
   return y;
 }
 
@@ -54,16 +46,11 @@ Tensor Corrupt(const Tensor& x, kernels::Corruption kind, double level, uint64_t
                "corruption level must be a sigma >= 0 (gaussian) or a fraction in [0, 1] (mask, "
                "salt-and-pepper); found ", level);
   Tensor y = Tensor::Empty(x.shape(), x.dtype(), x.device());
-  Dispatch(
-      "corrupt", x,
-      [&](auto zero) {
-        using T = decltype(zero);
-        kernels::CorruptCpu<T>(kind, x.numel(), T(level), seed, offset, x.data<T>(), y.data<T>());
-      },
-      [&](auto) {
-        kernels::CorruptCuda(kind, x.numel(), float(level), seed, offset, x.data<float>(),
-                             y.data<float>());
-      });
+  Dispatch("corrupt", x, LATENT_KERNELS(kernels::CorruptCpu, kernels::CorruptCuda),
+           [&](auto corrupt, auto zero) {
+             using T = decltype(zero);
+             corrupt(kind, x.numel(), T(level), seed, offset, x.data<T>(), y.data<T>());
+           });
   return y;
 }
 

@@ -5,6 +5,7 @@
 #include "core/allocator.h"
 #include "core/autograd.h"
 #include "core/cuda_runtime.h"
+#include "core/dispatch.h"
 #include "kernels/elementwise.h"
 
 namespace latent {
@@ -120,24 +121,12 @@ void Tensor::CopyFrom(const Tensor& src) {
 }
 
 void Tensor::Fill(double value) {
-  const int64_t n = numel();
-  if (device().is_cpu()) {
-    switch (dtype_) {
-      case DType::kF32: kernels::FillCpu<float>(n, float(value), data<float>()); return;
-      case DType::kF64: kernels::FillCpu<double>(n, value, data<double>()); return;
-      case DType::kI32:
-        for (int64_t i = 0; i < n; ++i) data<int32_t>()[i] = static_cast<int32_t>(value);
-        return;
-    }
-  }
-#ifdef LATENT_WITH_CUDA
-  CudaSetDevice(device().index);
-  if (dtype_ == DType::kI32) {
-    kernels::FillCudaI32(n, static_cast<int32_t>(value), data<int32_t>());
-  } else {
-    kernels::FillCuda(n, float(value), data<float>());
-  }
-#endif
+  Dispatch<float, double, int32_t>("fill", *this,
+                                   LATENT_KERNELS(kernels::FillCpu, kernels::FillCuda),
+                                   [&](auto fill, auto zero) {
+                                     using T = decltype(zero);
+                                     fill(numel(), static_cast<T>(value), data<T>());
+                                   });
 }
 
 Tensor Tensor::View(const Shape& shape) const {

@@ -1,8 +1,5 @@
 #include "core/tensor_math.h"
 
-#include <atomic>
-#include <type_traits>
-
 #include "core/dispatch.h"
 #include "kernels/classify.h"
 #include "kernels/gemm.h"
@@ -15,32 +12,24 @@ using kernels::UnaryOp;
 
 Tensor Unary(UnaryOp op, const Tensor& x, double alpha) {
   Tensor y = Tensor::Empty(x.shape(), x.dtype(), x.device());
-  Dispatch(
-      "unary", x,
-      [&](auto zero) {
-        using T = decltype(zero);
-        kernels::UnaryForwardCpu<T>(op, x.numel(), T(alpha), x.data<T>(), y.data<T>());
-      },
-      [&](auto) {
-        kernels::UnaryForwardCuda(op, x.numel(), float(alpha), x.data<float>(), y.data<float>());
-      });
+  Dispatch("unary", x, LATENT_KERNELS(kernels::UnaryForwardCpu, kernels::UnaryForwardCuda),
+           [&](auto unary, auto zero) {
+             using T = decltype(zero);
+             unary(op, x.numel(), T(alpha), x.data<T>(), y.data<T>());
+           });
   return y;
 }
 
 Tensor UnaryGrad(UnaryOp op, const Tensor& x, const Tensor& y, const Tensor& dy, double alpha) {
   CheckSameShape("unary backward", x, dy);
   Tensor dx = Tensor::Empty(x.shape(), x.dtype(), x.device());
-  Dispatch(
-      "unary backward", x,
-      [&](auto zero) {
-        using T = decltype(zero);
-        kernels::UnaryBackwardCpu<T>(op, x.numel(), T(alpha), x.data<T>(), y.data<T>(),
-                                     dy.data<T>(), dx.data<T>());
-      },
-      [&](auto) {
-        kernels::UnaryBackwardCuda(op, x.numel(), float(alpha), x.data<float>(), y.data<float>(),
-                                   dy.data<float>(), dx.data<float>());
-      });
+  Dispatch("unary backward", x,
+           LATENT_KERNELS(kernels::UnaryBackwardCpu, kernels::UnaryBackwardCuda),
+           [&](auto unary_backward, auto zero) {
+             using T = decltype(zero);
+             unary_backward(op, x.numel(), T(alpha), x.data<T>(), y.data<T>(), dy.data<T>(),
+                            dx.data<T>());
+           });
   return dx;
 }
 
@@ -50,15 +39,11 @@ Tensor Binary(BinaryOp op, const Tensor& a, const Tensor& b) {
   CheckSameDType(name, a, b);
   CheckSameShape(name, a, b);
   Tensor c = Tensor::Empty(a.shape(), a.dtype(), a.device());
-  Dispatch(
-      name, a,
-      [&](auto zero) {
-        using T = decltype(zero);
-        kernels::BinaryCpu<T>(op, a.numel(), a.data<T>(), b.data<T>(), c.data<T>());
-      },
-      [&](auto) {
-        kernels::BinaryCuda(op, a.numel(), a.data<float>(), b.data<float>(), c.data<float>());
-      });
+  Dispatch(name, a, LATENT_KERNELS(kernels::BinaryCpu, kernels::BinaryCuda),
+           [&](auto binary, auto zero) {
+             using T = decltype(zero);
+             binary(op, a.numel(), a.data<T>(), b.data<T>(), c.data<T>());
+           });
   return c;
 }
 
@@ -67,13 +52,11 @@ void Axpby(double a, const Tensor& x, double b, Tensor& y) {
   CheckSameDType("axpby", x, y);
   LATENT_CHECK(x.numel() == y.numel(), "axpby: expected ", y.numel(), " elements, found ",
                x.numel());
-  Dispatch(
-      "axpby", y,
-      [&](auto zero) {
-        using T = decltype(zero);
-        kernels::AxpbyCpu<T>(y.numel(), T(a), x.data<T>(), T(b), y.data<T>());
-      },
-      [&](auto) { kernels::AxpbyCuda(y.numel(), float(a), x.data<float>(), float(b), y.data<float>()); });
+  Dispatch("axpby", y, LATENT_KERNELS(kernels::AxpbyCpu, kernels::AxpbyCuda),
+           [&](auto axpby, auto zero) {
+             using T = decltype(zero);
+             axpby(y.numel(), T(a), x.data<T>(), T(b), y.data<T>());
+           });
 }
 
 void AddInPlace(Tensor& dst, const Tensor& src) {
@@ -85,27 +68,27 @@ Tensor BroadcastScalar(const Tensor& s, const Shape& shape, double scale) {
   LATENT_CHECK(s.numel() == 1, "broadcast: expected a one-element tensor, found shape ",
                s.shape().ToString());
   Tensor y = Tensor::Empty(shape, s.dtype(), s.device());
-  Dispatch(
-      "broadcast", s,
-      [&](auto zero) {
-        using T = decltype(zero);
-        kernels::BroadcastScalarCpu<T>(y.numel(), T(scale), s.data<T>(), y.data<T>());
-      },
-      [&](auto) {
-        kernels::BroadcastScalarCuda(y.numel(), float(scale), s.data<float>(), y.data<float>());
-      });
+  Dispatch("broadcast", s,
+           LATENT_KERNELS(kernels::BroadcastScalarCpu, kernels::BroadcastScalarCuda),
+           [&](auto broadcast, auto zero) {
+             using T = decltype(zero);
+             broadcast(y.numel(), T(scale), s.data<T>(), y.data<T>());
+           });
   return y;
 }
 
 namespace {
-std::atomic<CudaGemm> cuda_gemm{CudaGemm::kLatent};
+// The GEMM setting of this thread: see CudaGemmScope.
+thread_local CudaGemm current_cuda_gemm = CudaGemm::kLatent;
 }  // namespace
 
-void SetCudaGemm(CudaGemm which) { cuda_gemm = which; }
-CudaGemm GetCudaGemm() { return cuda_gemm; }
+CudaGemmScope::CudaGemmScope(CudaGemm gemm) : previous_(current_cuda_gemm) {
+  current_cuda_gemm = gemm;
+}
+CudaGemmScope::~CudaGemmScope() { current_cuda_gemm = previous_; }
+CudaGemm CudaGemmScope::Current() { return current_cuda_gemm; }
 
-void GemmInto(const Tensor& a, bool trans_a, const Tensor& b, bool trans_b, Tensor& c,
-              bool accumulate) {
+void GemmInto(const Tensor& a, bool trans_a, const Tensor& b, bool trans_b, Tensor& c) {
   CheckNDim("matmul", a, 2, "A");
   CheckNDim("matmul", b, 2, "B");
   CheckNDim("matmul", c, 2, "C");
@@ -121,24 +104,22 @@ void GemmInto(const Tensor& a, bool trans_a, const Tensor& b, bool trans_b, Tens
   LATENT_CHECK(c.size(0) == M && c.size(1) == N, "matmul: expected an output of shape (", M, ", ",
                N, "), found ", c.shape().ToString());
   const int64_t lda = a.size(1), ldb = b.size(1), ldc = c.size(1);
-  Dispatch(
-      "matmul", a,
-      [&](auto zero) {
-        using T = decltype(zero);
-        const T beta = accumulate ? T(1) : T(0);
-        if constexpr (std::is_same_v<T, float>) {
-          kernels::GemmCpu(trans_a, trans_b, M, N, K, 1.0f, a.data<float>(), lda, b.data<float>(),
-                           ldb, beta, c.data<float>(), ldc);
-        } else {
-          kernels::GemmRefCpu<T>(trans_a, trans_b, M, N, K, T(1), a.data<T>(), lda, b.data<T>(),
-                                 ldb, beta, c.data<T>(), ldc);
-        }
-      },
-      [&](auto) {
-        auto gemm = GetCudaGemm() == CudaGemm::kCublas ? kernels::GemmCublas : kernels::GemmCuda;
-        gemm(trans_a, trans_b, M, N, K, 1.0f, a.data<float>(), lda, b.data<float>(), ldb,
-             accumulate ? 1.0f : 0.0f, c.data<float>(), ldc);
-      });
+  // On a GPU, the GEMM of the CudaGemmScope in force.
+  const auto cuda_gemm = [](auto&&... args) {
+    if (CudaGemmScope::Current() == CudaGemm::kCublas) {
+      kernels::GemmCublas(args...);
+    } else {
+      kernels::GemmCuda(args...);
+    }
+  };
+  Dispatch("matmul", a,
+           Kernels{LATENT_KERNEL(kernels::GemmRefCpu), cuda_gemm, LATENT_KERNEL(kernels::GemmCpu)},
+           [&](auto gemm, auto zero) {
+             using T = decltype(zero);
+             // beta = 0: C is written, never read.
+             gemm(trans_a, trans_b, M, N, K, T(1), a.data<T>(), lda, b.data<T>(), ldb, T(0),
+                  c.data<T>(), ldc);
+           });
 }
 
 Tensor Gemm(const Tensor& a, bool trans_a, const Tensor& b, bool trans_b) {
@@ -147,7 +128,7 @@ Tensor Gemm(const Tensor& a, bool trans_a, const Tensor& b, bool trans_b) {
   const int64_t M = trans_a ? a.size(1) : a.size(0);
   const int64_t N = trans_b ? b.size(0) : b.size(1);
   Tensor c = Tensor::Empty({M, N}, a.dtype(), a.device());
-  GemmInto(a, trans_a, b, trans_b, c, /*accumulate=*/false);
+  GemmInto(a, trans_a, b, trans_b, c);
   return c;
 }
 
@@ -158,41 +139,30 @@ void AddBiasRows(Tensor& y, const Tensor& bias) {
                bias.size(0));
   CheckSameDevice("bias", y, bias);
   CheckSameDType("bias", y, bias);
-  Dispatch(
-      "bias", y,
-      [&](auto zero) {
-        using T = decltype(zero);
-        kernels::AddBiasRowsCpu<T>(y.size(0), y.size(1), bias.data<T>(), y.data<T>());
-      },
-      [&](auto) {
-        kernels::AddBiasRowsCuda(y.size(0), y.size(1), bias.data<float>(), y.data<float>());
-      });
+  Dispatch("bias", y, LATENT_KERNELS(kernels::AddBiasRowsCpu, kernels::AddBiasRowsCuda),
+           [&](auto add_bias, auto zero) {
+             using T = decltype(zero);
+             add_bias(y.size(0), y.size(1), bias.data<T>(), y.data<T>());
+           });
 }
 
 Tensor SumAll(const Tensor& x) {
   Tensor out = Tensor::Empty({}, x.dtype(), x.device());
-  Dispatch(
-      "sum", x,
-      [&](auto zero) {
-        using T = decltype(zero);
-        kernels::SumCpu<T>(x.numel(), x.data<T>(), out.data<T>());
-      },
-      [&](auto) { kernels::SumCuda(x.numel(), x.data<float>(), out.data<float>()); });
+  Dispatch("sum", x, LATENT_KERNELS(kernels::SumCpu, kernels::SumCuda), [&](auto sum, auto zero) {
+    using T = decltype(zero);
+    sum(x.numel(), x.data<T>(), out.data<T>());
+  });
   return out;
 }
 
 Tensor ColumnSum(const Tensor& x) {
   CheckNDim("column sum", x, 2, "input");
   Tensor out = Tensor::Empty({x.size(1)}, x.dtype(), x.device());
-  Dispatch(
-      "column sum", x,
-      [&](auto zero) {
-        using T = decltype(zero);
-        kernels::ColumnSumCpu<T>(x.size(0), x.size(1), x.data<T>(), out.data<T>());
-      },
-      [&](auto) {
-        kernels::ColumnSumCuda(x.size(0), x.size(1), x.data<float>(), out.data<float>());
-      });
+  Dispatch("column sum", x, LATENT_KERNELS(kernels::ColumnSumCpu, kernels::ColumnSumCuda),
+           [&](auto column_sum, auto zero) {
+             using T = decltype(zero);
+             column_sum(x.size(0), x.size(1), x.data<T>(), out.data<T>());
+           });
   return out;
 }
 
@@ -200,13 +170,11 @@ Tensor RowSum(const Tensor& x) {
   LATENT_CHECK(x.ndim() >= 1, "row sum: expected a tensor of at least 1 dimension");
   const int64_t rows = x.size(0), cols = x.shape().row_size();
   Tensor out = Tensor::Empty({rows}, x.dtype(), x.device());
-  Dispatch(
-      "row sum", x,
-      [&](auto zero) {
-        using T = decltype(zero);
-        kernels::RowSumCpu<T>(rows, cols, x.data<T>(), out.data<T>());
-      },
-      [&](auto) { kernels::RowSumCuda(rows, cols, x.data<float>(), out.data<float>()); });
+  Dispatch("row sum", x, LATENT_KERNELS(kernels::RowSumCpu, kernels::RowSumCuda),
+           [&](auto row_sum, auto zero) {
+             using T = decltype(zero);
+             row_sum(rows, cols, x.data<T>(), out.data<T>());
+           });
   return out;
 }
 
@@ -214,15 +182,11 @@ Tensor RowBroadcast(const Tensor& v, const Shape& shape) {
   LATENT_CHECK(shape.ndim() == 2 && v.numel() == shape[0], "row broadcast: expected ", shape[0],
                " values for shape ", shape.ToString(), ", found ", v.numel());
   Tensor y = Tensor::Empty(shape, v.dtype(), v.device());
-  Dispatch(
-      "row broadcast", v,
-      [&](auto zero) {
-        using T = decltype(zero);
-        kernels::RowBroadcastCpu<T>(shape[0], shape[1], v.data<T>(), y.data<T>());
-      },
-      [&](auto) {
-        kernels::RowBroadcastCuda(shape[0], shape[1], v.data<float>(), y.data<float>());
-      });
+  Dispatch("row broadcast", v, LATENT_KERNELS(kernels::RowBroadcastCpu, kernels::RowBroadcastCuda),
+           [&](auto row_broadcast, auto zero) {
+             using T = decltype(zero);
+             row_broadcast(shape[0], shape[1], v.data<T>(), y.data<T>());
+           });
   return y;
 }
 
@@ -230,15 +194,12 @@ Tensor ColumnBroadcast(const Tensor& v, const Shape& shape) {
   LATENT_CHECK(shape.ndim() == 2 && v.numel() == shape[1], "column broadcast: expected ",
                shape[1], " values for shape ", shape.ToString(), ", found ", v.numel());
   Tensor y = Tensor::Empty(shape, v.dtype(), v.device());
-  Dispatch(
-      "column broadcast", v,
-      [&](auto zero) {
-        using T = decltype(zero);
-        kernels::ColumnBroadcastCpu<T>(shape[0], shape[1], v.data<T>(), y.data<T>());
-      },
-      [&](auto) {
-        kernels::ColumnBroadcastCuda(shape[0], shape[1], v.data<float>(), y.data<float>());
-      });
+  Dispatch("column broadcast", v,
+           LATENT_KERNELS(kernels::ColumnBroadcastCpu, kernels::ColumnBroadcastCuda),
+           [&](auto column_broadcast, auto zero) {
+             using T = decltype(zero);
+             column_broadcast(shape[0], shape[1], v.data<T>(), y.data<T>());
+           });
   return y;
 }
 
@@ -247,7 +208,7 @@ Tensor OneHot(const Tensor& labels, int64_t classes) {
   LATENT_CHECK(labels.dtype() == DType::kI32, "one_hot: expected i32 labels, found ",
                DTypeName(labels.dtype()));
   const int64_t B = labels.size(0);
-  if (labels.device().is_cpu()) {
+  if (labels.device().is_cpu()) {  // bounds are checked where the labels can be read cheaply
     for (int64_t b = 0; b < B; ++b) {
       const int32_t label = labels.data<int32_t>()[b];
       LATENT_CHECK(label >= 0 && label < classes, "one_hot: label ", label, " at position ", b,
@@ -255,14 +216,10 @@ Tensor OneHot(const Tensor& labels, int64_t classes) {
     }
   }
   Tensor out = Tensor::Empty({B, classes}, DType::kF32, labels.device());
-  if (labels.device().is_cpu()) {
-    kernels::OneHotCpu<float>(B, classes, labels.data<int32_t>(), out.data<float>());
-  } else {
-#ifdef LATENT_WITH_CUDA
-    CudaSetDevice(labels.device().index);
-    kernels::OneHotCuda(B, classes, labels.data<int32_t>(), out.data<float>());
-#endif
-  }
+  // Dispatched on the i32 labels; the codes are f32 on every device.
+  Dispatch<int32_t>(
+      "one_hot", labels, LATENT_KERNELS(kernels::OneHotCpu, kernels::OneHotCuda),
+      [&](auto one_hot, auto) { one_hot(B, classes, labels.data<int32_t>(), out.data<float>()); });
   return out;
 }
 

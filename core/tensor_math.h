@@ -15,7 +15,9 @@ Tensor Unary(kernels::UnaryOp op, const Tensor& x, double alpha = 0.0);
 Tensor UnaryGrad(kernels::UnaryOp op, const Tensor& x, const Tensor& y, const Tensor& dy,
                  double alpha = 0.0);
 Tensor Binary(kernels::BinaryOp op, const Tensor& a, const Tensor& b);
-inline Tensor Add(const Tensor& a, const Tensor& b) { return Binary(kernels::BinaryOp::kAdd, a, b); }
+inline Tensor Add(const Tensor& a, const Tensor& b) {
+  return Binary(kernels::BinaryOp::kAdd, a, b);
+}
 // dst += src
 void AddInPlace(Tensor& dst, const Tensor& src);
 // y = a * x + b * y
@@ -23,16 +25,32 @@ void Axpby(double a, const Tensor& x, double b, Tensor& y);
 // A tensor of x's shape filled with scale * s[0] (s: one element, may live on a GPU).
 Tensor BroadcastScalar(const Tensor& s, const Shape& shape, double scale);
 
-// C = op(A) op(B) (+ C when accumulate): A, B, C 2-D. Uses the device's default GEMM: the
-// optimized CPU kernel for f32, the reference loop for f64, the handwritten CUDA SGEMM on GPUs
-// (or cuBLAS when selected with SetCudaGemm).
+// C = op(A) op(B): A, B, C 2-D. Uses the device's GEMM: the optimized CPU kernel for f32, the
+// reference loop for f64 (core/dispatch.h), on GPUs the handwritten CUDA SGEMM or cuBLAS, as the
+// CudaGemmScope in force says.
 Tensor Gemm(const Tensor& a, bool trans_a, const Tensor& b, bool trans_b);
-void GemmInto(const Tensor& a, bool trans_a, const Tensor& b, bool trans_b, Tensor& c,
-              bool accumulate);
-// Which GEMM CUDA tensors use: ours (default) or cuBLAS, the baseline.
+void GemmInto(const Tensor& a, bool trans_a, const Tensor& b, bool trans_b, Tensor& c);
+
+// Which GEMM runs the matrix products of CUDA tensors: latent's (the default) or cuBLAS, the
+// baseline it is measured against (`--gemm`). The choice holds on the calling thread while a
+// CudaGemmScope lives, and is read where a GEMM is dispatched (GemmInto, and the fused linear
+// layers of core/ops_linear.cc). A scope, not a process-wide switch: it covers exactly the code
+// that asked for it (a training run, one side of a benchmark), nests, and is undone when that
+// code ends, an exception included, so a choice cannot leak into later work or other threads.
 enum class CudaGemm { kLatent, kCublas };
-void SetCudaGemm(CudaGemm which);
-CudaGemm GetCudaGemm();
+class CudaGemmScope {
+ public:
+  explicit CudaGemmScope(CudaGemm gemm);
+  ~CudaGemmScope();
+  CudaGemmScope(const CudaGemmScope&) = delete;
+  CudaGemmScope& operator=(const CudaGemmScope&) = delete;
+
+  // The choice of the innermost scope alive on this thread; kLatent outside any.
+  static CudaGemm Current();
+
+ private:
+  CudaGemm previous_;
+};
 
 // y[r, :] += bias  (y: (rows, cols), bias: (cols))
 void AddBiasRows(Tensor& y, const Tensor& bias);

@@ -50,7 +50,7 @@ void BinaryCpu(BinaryOp op, int64_t n, const T* a, const T* b, T* c);
 // y = a * x + b * y; with b == 0, y is written without being read.
 template <typename T>
 void AxpbyCpu(int64_t n, T a, const T* x, T b, T* y);
-// y[i] = value
+// y[i] = value  (T: float, double or int32_t)
 template <typename T>
 void FillCpu(int64_t n, T value, T* y);
 // y[i] = scale * s[0], where s is a one-element buffer (the gradient of a sum or mean).
@@ -70,7 +70,7 @@ void UnaryBackwardCuda(UnaryOp op, int64_t n, float alpha, const float* x, const
 void BinaryCuda(BinaryOp op, int64_t n, const float* a, const float* b, float* c);
 void AxpbyCuda(int64_t n, float a, const float* x, float b, float* y);
 void FillCuda(int64_t n, float value, float* y);
-void FillCudaI32(int64_t n, int32_t value, int32_t* y);
+void FillCuda(int64_t n, int32_t value, int32_t* y);
 void BroadcastScalarCuda(int64_t n, float scale, const float* s, float* y);
 void AddBiasRowsCuda(int64_t rows, int64_t cols, const float* bias, float* y);
 void DropoutCuda(int64_t n, float p, uint64_t seed, uint64_t offset, const float* x, float* y);

@@ -11,7 +11,7 @@ void GatherRowsCpu(int64_t B, int64_t D, const int32_t* index, const T* x, T* ou
 // dx[index[b], :] += dout[b, :] in order b = 0..B-1 (a repeated index gets every contribution).
 // dx: (N, D) must be zeroed by the caller.
 template <typename T>
-void ScatterAddRowsCpu(int64_t B, int64_t D, const int32_t* index, const T* dout, T* dx);
+void ScatterAddRowsCpu(int64_t B, int64_t N, int64_t D, const int32_t* index, const T* dout, T* dx);
 // out = [a | b];  a: (B, Da), b: (B, Db), out: (B, Da + Db)
 template <typename T>
 void ConcatColsCpu(int64_t B, int64_t Da, int64_t Db, const T* a, const T* b, T* out);
@@ -20,7 +20,7 @@ template <typename T>
 void SplitColsCpu(int64_t B, int64_t Da, int64_t Db, const T* out, T* da, T* db);
 
 void GatherRowsCuda(int64_t B, int64_t D, const int32_t* index, const float* x, float* out);
-void GatherRowsCudaI32(int64_t B, int64_t D, const int32_t* index, const int32_t* x, int32_t* out);
+void GatherRowsCuda(int64_t B, int64_t D, const int32_t* index, const int32_t* x, int32_t* out);
 // Deterministic without atomics: one thread per output element of dx walks the B indices.
 void ScatterAddRowsCuda(int64_t B, int64_t N, int64_t D, const int32_t* index, const float* dout,
                         float* dx);

@@ -295,7 +295,7 @@ TEST(RowsCpu, GatherScatterAddConcatSplit) {
   // Row 2 was gathered twice, so it receives both gradients; row 1 and row 3 none.
   const Vec dout = {1, 2, 3, 4, 5, 6};  // (3, 2)
   Vec dx(8, 0.0);
-  ScatterAddRowsCpu<double>(3, 2, index.data(), dout.data(), dx.data());
+  ScatterAddRowsCpu<double>(3, 4, 2, index.data(), dout.data(), dx.data());
   EXPECT_EQ(dx, (Vec{3, 4, 0, 0, 1 + 5, 2 + 6, 0, 0}));
 
   const Vec a = {1, 2, 3, 4}, b = {-1, -2};  // (2, 2), (2, 1)

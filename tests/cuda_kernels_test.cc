@@ -217,7 +217,7 @@ TEST(CudaElementwiseTest, FillsAndBroadcastAreExact) {
     EXPECT_TRUE(Bitwise(y_d.Download(), want));
 
     DeviceBuffer<int32_t> yi_d(std::vector<int32_t>(n, -1));
-    FillCudaI32(n, 123456789, yi_d.get());
+    FillCuda(n, 123456789, yi_d.get());
     EXPECT_TRUE(Bitwise(yi_d.Download(), std::vector<int32_t>(n, 123456789)));
 
     // y = scale * s[0], with s on the device: one multiplication, exact on both devices.
@@ -468,7 +468,7 @@ TEST(CudaRowsTest, GatherRowsIsBitwiseCpu) {
     for (size_t i = 0; i < xi.size(); ++i) xi[i] = static_cast<int32_t>(rng());
     GatherRowsCpu<int32_t>(B, D, index.data(), xi.data(), want_i.data());
     DeviceBuffer<int32_t> xi_d(xi), outi_d(B * D);
-    GatherRowsCudaI32(B, D, index_d.get(), xi_d.get(), outi_d.get());
+    GatherRowsCuda(B, D, index_d.get(), xi_d.get(), outi_d.get());
     EXPECT_TRUE(Bitwise(outi_d.Download(), want_i));
   }
 }
@@ -486,7 +486,7 @@ TEST(CudaRowsTest, ScatterAddRowsIsBitwiseCpu) {
     const std::vector<int32_t> index = RandomIndices(c.B, static_cast<int32_t>(c.N), rng);
     const std::vector<float> dout = RandomVector(c.B * c.D, -1.0f, 1.0f, rng);
     std::vector<float> want(c.N * c.D, 0.0f);
-    ScatterAddRowsCpu<float>(c.B, c.D, index.data(), dout.data(), want.data());
+    ScatterAddRowsCpu<float>(c.B, c.N, c.D, index.data(), dout.data(), want.data());
     DeviceBuffer<int32_t> index_d(index);
     DeviceBuffer<float> dout_d(dout), dx_d(std::vector<float>(c.N * c.D, 0.0f));
     ScatterAddRowsCuda(c.B, c.N, c.D, index_d.get(), dout_d.get(), dx_d.get());

@@ -218,10 +218,9 @@ std::vector<Tensor> ForwardBackward(const Sizes& s, Device device, math::CudaGem
   const Layer l = MakeLayer(s, 1107, device);
   std::mt19937 rng(1108);
   const Tensor g = Tensor::FromVector(RandomVector(s.M * s.N, -1.0f, 1.0f, rng), {s.M, s.N});
-  math::SetCudaGemm(gemm);
+  const math::CudaGemmScope scope(gemm);
   const Tensor y = f(l.x, l.w, l.b);
   Sum(Mul(y, g.To(device))).Backward();
-  math::SetCudaGemm(math::CudaGemm::kLatent);
   return {y, l.x.grad(), l.w.grad(), l.b.grad()};
 }
 

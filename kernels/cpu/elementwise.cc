@@ -147,5 +147,6 @@ void DropoutCpu(int64_t n, T p, uint64_t seed, uint64_t offset, const T* x, T* y
 LATENT_INSTANTIATE_ELEMENTWISE(float)
 LATENT_INSTANTIATE_ELEMENTWISE(double)
 #undef LATENT_INSTANTIATE_ELEMENTWISE
+template void FillCpu<int32_t>(int64_t, int32_t, int32_t*);
 
 }  // namespace latent::kernels

@@ -19,7 +19,8 @@ void GatherRowsCpu(int64_t B, int64_t D, const int32_t* index, const T* x, T* ou
 }
 
 template <typename T>
-void ScatterAddRowsCpu(int64_t B, int64_t D, const int32_t* index, const T* dout, T* dx) {
+void ScatterAddRowsCpu(int64_t B, int64_t /*N*/, int64_t D, const int32_t* index, const T* dout,
+                       T* dx) {
   // index: (B), dout: (B, D), dx: (N, D). `+=` because an index may repeat: a row gathered twice
   // gets both gradients. Sequential in b, so repeated rows add up in a fixed order.
   for (int64_t b = 0; b < B; ++b) {
@@ -52,8 +53,10 @@ void SplitColsCpu(int64_t B, int64_t Da, int64_t Db, const T* out, T* da, T* db)
 template void GatherRowsCpu<float>(int64_t, int64_t, const int32_t*, const float*, float*);
 template void GatherRowsCpu<double>(int64_t, int64_t, const int32_t*, const double*, double*);
 template void GatherRowsCpu<int32_t>(int64_t, int64_t, const int32_t*, const int32_t*, int32_t*);
-template void ScatterAddRowsCpu<float>(int64_t, int64_t, const int32_t*, const float*, float*);
-template void ScatterAddRowsCpu<double>(int64_t, int64_t, const int32_t*, const double*, double*);
+template void ScatterAddRowsCpu<float>(int64_t, int64_t, int64_t, const int32_t*, const float*,
+                                       float*);
+template void ScatterAddRowsCpu<double>(int64_t, int64_t, int64_t, const int32_t*, const double*,
+                                        double*);
 template void ConcatColsCpu<float>(int64_t, int64_t, int64_t, const float*, const float*, float*);
 template void ConcatColsCpu<double>(int64_t, int64_t, int64_t, const double*, const double*,
                                     double*);

@@ -202,7 +202,7 @@ void FillCuda(int64_t n, float value, float* y) {
                y);
 }
 
-void FillCudaI32(int64_t n, int32_t value, int32_t* y) {
+void FillCuda(int64_t n, int32_t value, int32_t* y) {
   if (n <= 0) return;
   LaunchKernel("FillKernel<int32_t>", FillKernel<int32_t>, BlocksFor(n, kThreads), kThreads, n,
                value, y);

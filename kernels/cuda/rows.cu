@@ -77,7 +77,7 @@ void GatherRowsCuda(int64_t B, int64_t D, const int32_t* index, const float* x, 
                ElementBlock(), B, D, index, x, out);
 }
 
-void GatherRowsCudaI32(int64_t B, int64_t D, const int32_t* index, const int32_t* x, int32_t* out) {
+void GatherRowsCuda(int64_t B, int64_t D, const int32_t* index, const int32_t* x, int32_t* out) {
   if (B <= 0 || D <= 0) return;
   LaunchKernel("GatherRowsKernel<int32_t>", GatherRowsKernel<int32_t>, ElementGrid(B, D),
                ElementBlock(), B, D, index, x, out);

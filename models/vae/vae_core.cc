@@ -83,13 +83,8 @@ Tensor Likelihood::GaussianNll(const Tensor& sse, double pixels) const {
                      pixels * (std::log(sigma_) + kHalfLog2Pi));
   }
   const Tensor& param = (*params_)[log_variance_];  // (1)
-  // log sigma^2 in the shape of sse: the scalar itself, or gathered once per row (a broadcast that
-  // keeps its gradient).
-  const Tensor logvar =
-      sse.ndim() == 0
-          ? Reshape(param, Shape())
-          : GatherRows(param, Tensor::FromVector<int32_t>(std::vector<int32_t>(sse.size(0), 0),
-                                                          {sse.size(0)}, param.device()));
+  // log sigma^2 in the shape of sse: the scalar itself, or one copy per row.
+  const Tensor logvar = sse.ndim() == 0 ? Reshape(param, Shape()) : Broadcast(param, sse.shape());
   const Tensor terms = Add(Mul(sse, Exp(Scale(logvar, -1.0))), Scale(logvar, pixels));
   return AddScalar(Scale(terms, 0.5), pixels * kHalfLog2Pi);
 }

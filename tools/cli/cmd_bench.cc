@@ -59,7 +59,7 @@ int BenchStep(const Args& args) {
   flags.Add(info.hyperparams);
   if (ParseOrPrintHelp(flags, args)) return 0;
   const Device device = SetUpDevice(flags);
-  SetUpGemm(flags, device);
+  const math::CudaGemmScope gemm(SetUpGemm(flags, device));
   const int64_t batch = flags.GetInt("batch-size", 1, 1 << 20);
   Tensor x;
   ModelShape shape;
@@ -128,10 +128,10 @@ int BenchGemm(const Args& args) {
     const double flop = 2.0 * s.m * s.n * s.k;
     auto run = [&](bool ours) {
       if (device.is_cuda()) {
-        math::SetCudaGemm(ours ? math::CudaGemm::kLatent : math::CudaGemm::kCublas);
-        math::GemmInto(a, s.ta, b, s.tb, c, false);
+        const math::CudaGemmScope gemm(ours ? math::CudaGemm::kLatent : math::CudaGemm::kCublas);
+        math::GemmInto(a, s.ta, b, s.tb, c);
       } else if (ours) {
-        math::GemmInto(a, s.ta, b, s.tb, c, false);
+        math::GemmInto(a, s.ta, b, s.tb, c);
       } else {
         kernels::GemmRefCpu<float>(s.ta, s.tb, s.m, s.n, s.k, 1.0f, a.data<float>(), a.size(1),
                                    b.data<float>(), b.size(1), 0.0f, c.data<float>(), s.n);
@@ -147,7 +147,6 @@ int BenchGemm(const Args& args) {
                 base_ok ? std::to_string(static_cast<int>(base)).c_str() : "-",
                 base_ok ? std::to_string(ours / base).substr(0, 5).c_str() : "-");
   }
-  math::SetCudaGemm(math::CudaGemm::kLatent);
   std::printf("baseline: %s\n", baseline);
   return 0;
 }

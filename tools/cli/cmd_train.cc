@@ -73,7 +73,7 @@ int RunTrain(const Args& args) {
   const std::string out = flags.Get("out").empty() ? "runs/" + info.name : flags.Get("out");
 
   const Device device = SetUpDevice(flags);
-  SetUpGemm(flags, device);
+  const math::CudaGemmScope gemm(SetUpGemm(flags, device));
   if (options.profile_end > options.profile_begin && !device.is_cuda()) {
     std::fprintf(stderr, "note: --profile-steps applies only to CUDA devices; ignored on %s\n",
                  device.ToString().c_str());

@@ -45,15 +45,15 @@ FlagSpec GemmFlag() {
                             "(the baseline); no effect on the CPU"};
 }
 
-void SetUpGemm(const Flags& flags, Device device) {
+math::CudaGemm SetUpGemm(const Flags& flags, Device device) {
   const bool cublas = flags.GetChoice("gemm", {"latent", "cublas"}) == "cublas";
-  math::SetCudaGemm(cublas ? math::CudaGemm::kCublas : math::CudaGemm::kLatent);
   if (device.is_cuda()) {
     std::fprintf(stderr, "gemm: %s\n", cublas ? "cuBLAS (baseline)" : "latent");
   } else if (cublas) {
     std::fprintf(stderr, "note: --gemm cublas applies only to CUDA devices; the CPU runs "
                          "latent's own GEMM\n");
   }
+  return cublas ? math::CudaGemm::kCublas : math::CudaGemm::kLatent;
 }
 
 HyperParams ModelValues(const ModelInfo& info, const Flags& flags) {

@@ -7,6 +7,7 @@
 #include "core/device.h"
 #include "core/io/dataset.h"
 #include "core/tensor.h"
+#include "core/tensor_math.h"
 #include "models/hyper_params.h"
 #include "models/model.h"
 #include "tools/cli/flags.h"
@@ -21,9 +22,9 @@ std::vector<FlagSpec> DeviceFlags();
 Device SetUpDevice(const Flags& flags);
 // --gemm: which GEMM runs the matrix products on a GPU, ours or cuBLAS (the baseline).
 FlagSpec GemmFlag();
-// Applies --gemm (math::SetCudaGemm) for `device`; on the CPU, where it has no effect, a
-// non-default choice is noted on stderr.
-void SetUpGemm(const Flags& flags, Device device);
+// The GEMM --gemm asks for, to hold in a math::CudaGemmScope around the work; reported on stderr
+// for a CUDA `device`, and noted there when non-default on the CPU, where it has no effect.
+math::CudaGemm SetUpGemm(const Flags& flags, Device device);
 // The hyperparameters of `info` that `flags` (which declare them) were given on the command line,
 // over their defaults.
 HyperParams ModelValues(const ModelInfo& info, const Flags& flags);
