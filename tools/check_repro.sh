@@ -32,14 +32,15 @@ trap 'rm -rf "${work}"' EXIT
 out="${work}/fingerprints"
 : > "${out}"
 # One line per file: what it is, then the SHA-256 of its bytes, less what may vary from run to run:
-# the seconds column of metrics.csv and this script's temporary directory in the reports.
+# the seconds column of metrics.csv, and in config.json and the reports, this script's temporary
+# directory and the data directory (so that two checkouts of the project can be compared).
 fingerprint() {  # LABEL FILE
   local hash
   case "$2" in
     *.csv) hash=$(awk -F, -v OFS=, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "seconds") skip = i }
                    { line = ""; for (i = 1; i <= NF; i++) if (i != skip) line = line (line == "" ? "" : ",") $i
                      print line }' "$2" | sha256sum) ;;
-    *.md | *.json) hash=$(sed "s#${work}#WORK#g" "$2" | sha256sum) ;;
+    *.md | *.json) hash=$(sed "s#${work}#WORK#g; s#${data}#DATA#g" "$2" | sha256sum) ;;
     *) hash=$(sha256sum < "$2") ;;
   esac
   echo "$1 ${hash%% *}" >> "${out}"
