@@ -73,8 +73,7 @@ Tensor LinearForward(const char* op, const Tensor& x, const Tensor& w, const Ten
                             in, 0.0f, y.data<float>(), out);
         if (bias != nullptr) kernels::AddBiasRowsCuda(B, out, bias, y.data<float>());
         if (act != Activation::kIdentity)
-          kernels::UnaryForwardCuda(kernels::ActivationOp(act), B * out, 0.0f, y.data<float>(),
-                                    y.data<float>());
+          kernels::UnaryForwardCuda(act, B * out, 0.0f, y.data<float>(), y.data<float>());
       });
   return y;
 }
@@ -111,9 +110,7 @@ Tensor LinearAct(const Tensor& x, const Tensor& w, const Tensor& b, Activation a
           gw = w.requires_grad(), gb = b.defined() && b.requires_grad()](
              const std::vector<Tensor>& g) {
            const Tensor& dy = g[0];  // (B, out)
-           const Tensor dz = act == Activation::kIdentity
-                                 ? dy
-                                 : math::UnaryGrad(kernels::ActivationOp(act), y, y, dy);
+           const Tensor dz = act == Activation::kIdentity ? dy : math::UnaryGrad(act, y, y, dy);
            return LinearGrads(x, w, dz, gx, gw, gb);
          });
   return y;

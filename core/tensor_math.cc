@@ -10,35 +10,35 @@
 
 namespace latent::math {
 
+using kernels::Activation;
 using kernels::BinaryOp;
-using kernels::UnaryOp;
 
-Tensor Unary(UnaryOp op, const Tensor& x, double alpha) {
+Tensor Unary(Activation act, const Tensor& x, double alpha) {
   Tensor y = Tensor::Empty(x.shape(), x.dtype(), x.device());
   Dispatch(
       "unary", x,
       [&](auto zero) {
         using T = decltype(zero);
-        kernels::UnaryForwardCpu<T>(op, x.numel(), T(alpha), x.data<T>(), y.data<T>());
+        kernels::UnaryForwardCpu<T>(act, x.numel(), T(alpha), x.data<T>(), y.data<T>());
       },
       [&](auto) {
-        kernels::UnaryForwardCuda(op, x.numel(), float(alpha), x.data<float>(), y.data<float>());
+        kernels::UnaryForwardCuda(act, x.numel(), float(alpha), x.data<float>(), y.data<float>());
       });
   return y;
 }
 
-Tensor UnaryGrad(UnaryOp op, const Tensor& x, const Tensor& y, const Tensor& dy, double alpha) {
+Tensor UnaryGrad(Activation act, const Tensor& x, const Tensor& y, const Tensor& dy, double alpha) {
   CheckSameShape("unary backward", x, dy);
   Tensor dx = Tensor::Empty(x.shape(), x.dtype(), x.device());
   Dispatch(
       "unary backward", x,
       [&](auto zero) {
         using T = decltype(zero);
-        kernels::UnaryBackwardCpu<T>(op, x.numel(), T(alpha), x.data<T>(), y.data<T>(),
+        kernels::UnaryBackwardCpu<T>(act, x.numel(), T(alpha), x.data<T>(), y.data<T>(),
                                      dy.data<T>(), dx.data<T>());
       },
       [&](auto) {
-        kernels::UnaryBackwardCuda(op, x.numel(), float(alpha), x.data<float>(), y.data<float>(),
+        kernels::UnaryBackwardCuda(act, x.numel(), float(alpha), x.data<float>(), y.data<float>(),
                                    dy.data<float>(), dx.data<float>());
       });
   return dx;
