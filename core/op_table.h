@@ -1,5 +1,5 @@
 // The one table of differentiable ops: for each, its name, its forward and derivative formulas as
-// text, the input range and tolerances for gradient checks, and whether a CUDA kernel exists.
+// text, and the input range and tolerances for gradient checks. Every op has a CUDA kernel.
 // The parameterized test in tests/op_table_test.cc walks this table (finite differences in double
 // precision on the CPU; CPU against CUDA on a GPU), and `latent ops` renders it for
 // docs/gradients.md, so code, tests and documentation cannot drift apart.
@@ -10,20 +10,48 @@
 #include <vector>
 
 #include "core/shape.h"
+#include "kernels/elementwise.h"
 
 namespace latent {
 
 class Tensor;
 
+// The ops autograd records, one row of the table each. An activation (kernels::Activation, the
+// list the kernels switch on) is an op too, but OpKind does not list them a second time: they
+// follow the other ops, in their own order, and OpKindOf numbers them. kIdentity, a linear
+// layer's "no activation", is no op: it is the first activation, and OpKindOf skips it.
 enum class OpKind : int {
-  kMatmul, kLinear, kAdd, kSub, kMul, kScale, kSum, kMean,
-  kRelu, kLeakyRelu, kSigmoid, kTanh, kSoftplus, kExp, kLog, kSquare,
-  kReshape, kConcat, kGatherRows, kBceWithLogits, kMse, kReparamKl,
-  kAbs, kAddScalar, kDropout, kRowSum, kColumnSum, kSoftmaxCrossEntropy,
-  kConv2d, kConvTranspose2d, kLinearAct, kBroadcast,
-  kCount  // keep last
+  kMatmul,
+  kLinear,
+  kAdd,
+  kSub,
+  kMul,
+  kSum,
+  kMean,
+  kReshape,
+  kConcat,
+  kGatherRows,
+  kBceWithLogits,
+  kMse,
+  kReparamKl,
+  kDropout,
+  kRowSum,
+  kColumnSum,
+  kSoftmaxCrossEntropy,
+  kConv2d,
+  kConvTranspose2d,
+  kLinearAct,
+  kBroadcast,
+  kFirstActivation  // OpKindOf(Activation::kRelu), then the other activations; keep last
 };
-constexpr size_t kNumOps = static_cast<size_t>(OpKind::kCount);
+static_assert(static_cast<int>(kernels::Activation::kIdentity) == 0,
+              "OpKindOf skips kIdentity as the first activation");
+constexpr OpKind OpKindOf(kernels::Activation act) {
+  return static_cast<OpKind>(static_cast<int>(OpKind::kFirstActivation) + static_cast<int>(act) -
+                             1);
+}
+constexpr size_t kNumOps =
+    static_cast<size_t>(OpKind::kFirstActivation) + kernels::kNumActivations - 1;
 
 struct OpInfo {
   OpKind kind;
@@ -34,7 +62,6 @@ struct OpInfo {
   // kinks and poles, e.g. log needs x > 0), compare autograd with central differences in f64.
   double lo, hi;
   double atol, rtol;
-  bool has_cuda;
   // The input shapes of the check, and a function applying the op to them (fixing any
   // non-tensor argument) and returning one tensor. Dimensions are written with the sizes 2, 3,
   // 4 and 5 used as names: the CUDA comparison substitutes other sizes for each, consistently
@@ -51,8 +78,8 @@ struct OpInfo {
 const OpInfo& GetOpInfo(OpKind kind);
 const OpInfo* AllOps();  // kNumOps entries, in OpKind order
 const char* OpName(OpKind kind);
-// The table as Markdown (op, forward, derivative, CUDA kernel): `latent ops` prints it and
-// docs/gradients.md embeds it; a test keeps the two identical.
+// The table as Markdown (op, forward, derivative): `latent ops` prints it and docs/gradients.md
+// embeds it; a test keeps the two identical.
 std::string OpTableMarkdown();
 
 }  // namespace latent

@@ -6,7 +6,7 @@
 #include <cstdint>
 
 #include "core/tensor.h"
-#include "kernels/gemm.h"
+#include "kernels/elementwise.h"
 
 namespace latent {
 

@@ -8,7 +8,6 @@
 namespace latent {
 
 using kernels::BinaryOp;
-using kernels::UnaryOp;
 
 Tensor Add(const Tensor& a, const Tensor& b) {
   Tensor c = math::Binary(BinaryOp::kAdd, a, b);
@@ -21,7 +20,7 @@ Tensor Add(const Tensor& a, const Tensor& b) {
 Tensor Sub(const Tensor& a, const Tensor& b) {
   Tensor c = math::Binary(BinaryOp::kSub, a, b);
   Record(OpKind::kSub, {a, b}, {&c}, [](const std::vector<Tensor>& g) {
-    return std::vector<Tensor>{g[0], math::Unary(UnaryOp::kScale, g[0], -1.0)};
+    return std::vector<Tensor>{g[0], math::Unary(Activation::kScale, g[0], -1.0)};
   });
   return c;
 }
@@ -40,36 +39,33 @@ Tensor Mul(const Tensor& a, const Tensor& b) {
 namespace {
 
 // y = f(x) for the activations; the kernel's backward computes dy * f'(x) from x or y.
-Tensor UnaryOpWithGrad(OpKind kind, UnaryOp op, const Tensor& x, double alpha = 0.0) {
+Tensor ActivationWithGrad(Activation act, const Tensor& x, double alpha = 0.0) {
+  const OpKind kind = OpKindOf(act);
   CheckDefined(OpName(kind), x, "input");
   CheckFloat(OpName(kind), x);
-  Tensor y = math::Unary(op, x, alpha);
-  Record(kind, {x}, {&y}, [op, alpha, x = Detach(x), y = Detach(y)](const std::vector<Tensor>& g) {
-    return std::vector<Tensor>{math::UnaryGrad(op, x, y, g[0], alpha)};
+  Tensor y = math::Unary(act, x, alpha);
+  Record(kind, {x}, {&y}, [act, alpha, x = Detach(x), y = Detach(y)](const std::vector<Tensor>& g) {
+    return std::vector<Tensor>{math::UnaryGrad(act, x, y, g[0], alpha)};
   });
   return y;
 }
 
 }  // namespace
 
-Tensor Scale(const Tensor& x, double f) {
-  return UnaryOpWithGrad(OpKind::kScale, UnaryOp::kScale, x, f);
-}
-Tensor Relu(const Tensor& x) { return UnaryOpWithGrad(OpKind::kRelu, UnaryOp::kRelu, x); }
+Tensor Scale(const Tensor& x, double f) { return ActivationWithGrad(Activation::kScale, x, f); }
+Tensor Relu(const Tensor& x) { return ActivationWithGrad(Activation::kRelu, x); }
 Tensor LeakyRelu(const Tensor& x, double slope) {
-  return UnaryOpWithGrad(OpKind::kLeakyRelu, UnaryOp::kLeakyRelu, x, slope);
+  return ActivationWithGrad(Activation::kLeakyRelu, x, slope);
 }
-Tensor Sigmoid(const Tensor& x) { return UnaryOpWithGrad(OpKind::kSigmoid, UnaryOp::kSigmoid, x); }
-Tensor Tanh(const Tensor& x) { return UnaryOpWithGrad(OpKind::kTanh, UnaryOp::kTanh, x); }
-Tensor Softplus(const Tensor& x) {
-  return UnaryOpWithGrad(OpKind::kSoftplus, UnaryOp::kSoftplus, x);
-}
-Tensor Exp(const Tensor& x) { return UnaryOpWithGrad(OpKind::kExp, UnaryOp::kExp, x); }
-Tensor Log(const Tensor& x) { return UnaryOpWithGrad(OpKind::kLog, UnaryOp::kLog, x); }
-Tensor Square(const Tensor& x) { return UnaryOpWithGrad(OpKind::kSquare, UnaryOp::kSquare, x); }
-Tensor Abs(const Tensor& x) { return UnaryOpWithGrad(OpKind::kAbs, UnaryOp::kAbs, x); }
+Tensor Sigmoid(const Tensor& x) { return ActivationWithGrad(Activation::kSigmoid, x); }
+Tensor Tanh(const Tensor& x) { return ActivationWithGrad(Activation::kTanh, x); }
+Tensor Softplus(const Tensor& x) { return ActivationWithGrad(Activation::kSoftplus, x); }
+Tensor Exp(const Tensor& x) { return ActivationWithGrad(Activation::kExp, x); }
+Tensor Log(const Tensor& x) { return ActivationWithGrad(Activation::kLog, x); }
+Tensor Square(const Tensor& x) { return ActivationWithGrad(Activation::kSquare, x); }
+Tensor Abs(const Tensor& x) { return ActivationWithGrad(Activation::kAbs, x); }
 Tensor AddScalar(const Tensor& x, double c) {
-  return UnaryOpWithGrad(OpKind::kAddScalar, UnaryOp::kAddScalar, x, c);
+  return ActivationWithGrad(Activation::kAddScalar, x, c);
 }
 
 namespace {

@@ -40,7 +40,7 @@ void GemmBiasActOnGpu(int64_t M, int64_t N, int64_t K, const T* A, int64_t lda, 
   kernels::GemmCublas(false, true, M, N, K, 1.0f, A, lda, B, ldb, 0.0f, C, ldc);
   if (bias != nullptr) kernels::AddBiasRowsCuda(M, N, bias, C);
   if (act != Activation::kIdentity)
-    kernels::UnaryForwardCuda(kernels::ActivationOp(act), M * N, 0.0f, C, C);
+    kernels::UnaryForwardCuda(act, M * N, 0.0f, C, C);
 }
 
 // y = act(x W^T + b);  x: (B, in), w: (out, in), b: (out) or undefined, y: (B, out).
@@ -108,9 +108,7 @@ Tensor LinearAct(const Tensor& x, const Tensor& w, const Tensor& b, Activation a
           gw = w.requires_grad(), gb = b.defined() && b.requires_grad()](
              const std::vector<Tensor>& g) {
            const Tensor& dy = g[0];  // (B, out)
-           const Tensor dz = act == Activation::kIdentity
-                                 ? dy
-                                 : math::UnaryGrad(kernels::ActivationOp(act), y, y, dy);
+           const Tensor dz = act == Activation::kIdentity ? dy : math::UnaryGrad(act, y, y, dy);
            return LinearGrads(x, w, dz, gx, gw, gb);
          });
   return y;

@@ -13,7 +13,7 @@ Tensor ReduceWithGrad(OpKind kind, const Tensor& x, double scale) {
   CheckDefined(OpName(kind), x, "input");
   CheckFloat(OpName(kind), x);
   Tensor s = math::SumAll(x);
-  if (scale != 1.0) s = math::Unary(kernels::UnaryOp::kScale, s, scale);
+  if (scale != 1.0) s = math::Unary(kernels::Activation::kScale, s, scale);
   Record(kind, {x}, {&s}, [shape = x.shape(), scale](const std::vector<Tensor>& g) {
     return std::vector<Tensor>{math::BroadcastScalar(g[0], shape, scale)};
   });

@@ -7,27 +7,27 @@
 
 namespace latent::math {
 
+using kernels::Activation;
 using kernels::BinaryOp;
-using kernels::UnaryOp;
 
-Tensor Unary(UnaryOp op, const Tensor& x, double alpha) {
+Tensor Unary(Activation act, const Tensor& x, double alpha) {
   Tensor y = Tensor::Empty(x.shape(), x.dtype(), x.device());
   Dispatch("unary", x, LATENT_KERNELS(kernels::UnaryForwardCpu, kernels::UnaryForwardCuda),
            [&](auto unary, auto zero) {
              using T = decltype(zero);
-             unary(op, x.numel(), T(alpha), x.data<T>(), y.data<T>());
+             unary(act, x.numel(), T(alpha), x.data<T>(), y.data<T>());
            });
   return y;
 }
 
-Tensor UnaryGrad(UnaryOp op, const Tensor& x, const Tensor& y, const Tensor& dy, double alpha) {
+Tensor UnaryGrad(Activation act, const Tensor& x, const Tensor& y, const Tensor& dy, double alpha) {
   CheckSameShape("unary backward", x, dy);
   Tensor dx = Tensor::Empty(x.shape(), x.dtype(), x.device());
   Dispatch("unary backward", x,
            LATENT_KERNELS(kernels::UnaryBackwardCpu, kernels::UnaryBackwardCuda),
            [&](auto unary_backward, auto zero) {
              using T = decltype(zero);
-             unary_backward(op, x.numel(), T(alpha), x.data<T>(), y.data<T>(), dy.data<T>(),
+             unary_backward(act, x.numel(), T(alpha), x.data<T>(), y.data<T>(), dy.data<T>(),
                             dx.data<T>());
            });
   return dx;

@@ -10,9 +10,10 @@
 
 namespace latent::math {
 
-Tensor Unary(kernels::UnaryOp op, const Tensor& x, double alpha = 0.0);
+// y = f(x) for the activation f.
+Tensor Unary(kernels::Activation act, const Tensor& x, double alpha = 0.0);
 // dx = dy * f'(x), with y = f(x) already computed.
-Tensor UnaryGrad(kernels::UnaryOp op, const Tensor& x, const Tensor& y, const Tensor& dy,
+Tensor UnaryGrad(kernels::Activation act, const Tensor& x, const Tensor& y, const Tensor& dy,
                  double alpha = 0.0);
 Tensor Binary(kernels::BinaryOp op, const Tensor& a, const Tensor& b);
 inline Tensor Add(const Tensor& a, const Tensor& b) {

@@ -6,9 +6,32 @@
 //   dl_b/dx[b, c] = softmax(x[b])_c - [c == y_b]
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 
+#include "kernels/host_device.h"
+
 namespace latent::kernels {
+
+// The formulas of one row, in double on both devices, from the row's max m and
+// log_sum = log(sum_c ExpShifted(x_c, m)); the CPU and the CUDA kernels differ only in how they
+// find m and add up the terms.
+LATENT_HOST_DEVICE double ExpShifted(double x, double m) {
+  using std::exp;
+  return exp(x - m);
+}
+// l_b, from x_label = x[b, y_b]
+LATENT_HOST_DEVICE double SoftmaxCrossEntropyOf(double m, double log_sum, double x_label) {
+  return m + log_sum - x_label;
+}
+// dl_b/dx[b, c] times dl: dl (softmax(x)_c - [c == y_b])
+template <typename T>
+LATENT_HOST_DEVICE T SoftmaxCrossEntropyGrad(double x, double m, double log_sum, bool is_label,
+                                             T dl) {
+  using std::exp;
+  const double p = exp(x - m - log_sum);  // softmax
+  return static_cast<T>(dl * (p - (is_label ? 1.0 : 0.0)));
+}
 
 // logits: (B, C), labels: (B) in [0, C), out: (B)
 template <typename T>

@@ -37,15 +37,10 @@ void GemmCublas(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, flo
                 const float* A, int64_t lda, const float* B, int64_t ldb, float beta, float* C,
                 int64_t ldc);
 
-// The activation of a fused epilogue. relu and sigmoid are UnaryOp::kRelu and UnaryOp::kSigmoid of
-// kernels/elementwise.h, with the same formulas: relu(v) = v < 0 ? 0 : v, sigmoid(v) =
-// 1 / (1 + e^-v).
-enum class Activation : uint8_t { kIdentity, kRelu, kSigmoid };
-
-// The elementwise op of kRelu or kSigmoid, whose forward and backward kernels they share.
-// kIdentity has none: callers skip the activation for it.
-constexpr UnaryOp ActivationOp(Activation act) {
-  return act == Activation::kRelu ? UnaryOp::kRelu : UnaryOp::kSigmoid;
+// The activations a fused epilogue applies (Activate of kernels/elementwise.h): those of linear
+// layers. The GemmBiasAct* kernels reject the others.
+constexpr bool IsEpilogueActivation(Activation act) {
+  return act == Activation::kIdentity || act == Activation::kRelu || act == Activation::kSigmoid;
 }
 
 // C = act(A B^T + bias), a linear layer y = act(x W^T + b) with W in PyTorch's (out, in) layout.

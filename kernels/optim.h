@@ -7,7 +7,10 @@
 //   (the same update as torch.optim.Adam with weight_decay = 0)
 #pragma once
 
+#include <cmath>
 #include <cstdint>
+
+#include "kernels/host_device.h"
 
 namespace latent::kernels {
 
@@ -15,6 +18,22 @@ struct AdamParams {
   float lr, beta1, beta2, eps;
   float bias_correction1, bias_correction2;  // c1 = 1 - beta1^t, c2 = 1 - beta2^t
 };
+
+// One parameter's updates, written once for the CPU and the CUDA kernels. velocity, m and v start
+// at zero: SGD's first step is then v = g, as in PyTorch, and Adam's c1, c2 undo that start's pull
+// towards zero.
+LATENT_HOST_DEVICE void SgdStep(float lr, float momentum, float g, float& p, float& velocity) {
+  velocity = momentum * velocity + g;
+  p -= lr * velocity;
+}
+LATENT_HOST_DEVICE void AdamStep(const AdamParams& hp, float g, float& p, float& m, float& v) {
+  using std::sqrt;
+  m = hp.beta1 * m + (1.0f - hp.beta1) * g;
+  v = hp.beta2 * v + (1.0f - hp.beta2) * g * g;
+  // eps outside the sqrt, after the bias correction, exactly where torch.optim.Adam adds it.
+  const float denom = sqrt(v / hp.bias_correction2) + hp.eps;
+  p -= hp.lr * (m / hp.bias_correction1) / denom;
+}
 
 void SgdCpu(int64_t n, float lr, float momentum, float* p, const float* g, float* velocity);
 void AdamCpu(int64_t n, const AdamParams& hp, float* p, const float* g, float* m, float* v);

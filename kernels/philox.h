@@ -11,11 +11,7 @@
 #include <cmath>
 #include <cstdint>
 
-#if defined(__CUDACC__)
-#define LATENT_HOST_DEVICE __host__ __device__ __forceinline__
-#else
-#define LATENT_HOST_DEVICE inline
-#endif
+#include "kernels/host_device.h"
 
 namespace latent {
 
@@ -24,7 +20,7 @@ struct Philox4x32 {
 };
 
 namespace philox_detail {
-constexpr uint32_t kMul0 = 0xD2511F53u, kMul1 = 0xCD9E8D57u;  // round multipliers
+constexpr uint32_t kMul0 = 0xD2511F53u, kMul1 = 0xCD9E8D57u;    // round multipliers
 constexpr uint32_t kWeyl0 = 0x9E3779B9u, kWeyl1 = 0xBB67AE85u;  // key schedule increments
 
 LATENT_HOST_DEVICE void MulHiLo(uint32_t a, uint32_t b, uint32_t* hi, uint32_t* lo) {

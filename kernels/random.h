@@ -4,7 +4,16 @@
 
 #include <cstdint>
 
+#include "kernels/host_device.h"
+
 namespace latent::kernels {
+
+// A Bernoulli draw of probability p from the uniform u in (0, 1): p = 0 always gives 0 and p = 1
+// always 1. Written once for the CPU and the CUDA kernel.
+template <typename T>
+LATENT_HOST_DEVICE T BernoulliOf(float u, T p) {
+  return static_cast<T>(u) < p ? T(1) : T(0);
+}
 
 // y: (n)
 template <typename T>

@@ -28,9 +28,9 @@ using Vec = std::vector<double>;
 
 double TextbookSigmoid(double x) { return 1 / (1 + std::exp(-x)); }
 
-// One UnaryOp with its value and derivative written independently of elementwise.cc.
+// One activation with its value and derivative written independently of elementwise.cc.
 struct UnaryCase {
-  UnaryOp op;
+  Activation op;
   double alpha;
   Vec x;
   std::function<double(double)> f, df;
@@ -39,24 +39,30 @@ struct UnaryCase {
 TEST(UnaryCpu, ForwardAndBackwardMatchTextbookFormulas) {
   const Vec xs = {-2.5, -0.3, 0.4, 1.7};
   const std::vector<UnaryCase> cases = {
-      {UnaryOp::kRelu, 0, xs, [](double x) { return x > 0 ? x : 0; },
+      {Activation::kRelu, 0, xs, [](double x) { return x > 0 ? x : 0; },
        [](double x) { return x > 0 ? 1.0 : 0.0; }},
-      {UnaryOp::kLeakyRelu, 0.1, xs, [](double x) { return x > 0 ? x : 0.1 * x; },
+      {Activation::kLeakyRelu, 0.1, xs, [](double x) { return x > 0 ? x : 0.1 * x; },
        [](double x) { return x > 0 ? 1.0 : 0.1; }},
-      {UnaryOp::kSigmoid, 0, xs, TextbookSigmoid,
+      {Activation::kSigmoid, 0, xs, TextbookSigmoid,
        [](double x) { return std::exp(-x) / std::pow(1 + std::exp(-x), 2); }},
-      {UnaryOp::kTanh, 0, xs, [](double x) { return std::tanh(x); },
+      {Activation::kTanh, 0, xs, [](double x) { return std::tanh(x); },
        [](double x) { return 1 / std::pow(std::cosh(x), 2); }},
-      {UnaryOp::kSoftplus, 0, xs, [](double x) { return std::log(1 + std::exp(x)); },
+      {Activation::kSoftplus, 0, xs, [](double x) { return std::log(1 + std::exp(x)); },
        TextbookSigmoid},
-      {UnaryOp::kExp, 0, xs, [](double x) { return std::exp(x); },
+      {Activation::kExp, 0, xs, [](double x) { return std::exp(x); },
        [](double x) { return std::exp(x); }},
-      {UnaryOp::kLog, 0, {0.25, 1.0, 2.0, 7.5}, [](double x) { return std::log(x); },
+      {Activation::kLog, 0, {0.25, 1.0, 2.0, 7.5}, [](double x) { return std::log(x); },
        [](double x) { return 1 / x; }},
-      {UnaryOp::kSquare, 0, xs, [](double x) { return x * x; }, [](double x) { return 2 * x; }},
-      {UnaryOp::kScale, -1.5, xs, [](double x) { return -1.5 * x; },
+      {Activation::kSquare, 0, xs, [](double x) { return x * x; }, [](double x) { return 2 * x; }},
+      {Activation::kScale, -1.5, xs, [](double x) { return -1.5 * x; },
        [](double) { return -1.5; }},
+      {Activation::kIdentity, 0, xs, [](double x) { return x; }, [](double) { return 1.0; }},
+      {Activation::kAddScalar, 0.75, xs, [](double x) { return x + 0.75; },
+       [](double) { return 1.0; }},
+      {Activation::kAbs, 0, xs, [](double x) { return x < 0 ? -x : x; },
+       [](double x) { return x < 0 ? -1.0 : 1.0; }},
   };
+  EXPECT_EQ(cases.size(), static_cast<size_t>(kNumActivations)) << "an activation has no case";
   for (const UnaryCase& c : cases) {
     const int64_t n = static_cast<int64_t>(c.x.size());
     Vec y(n), dy(n), dx(n);
@@ -72,15 +78,22 @@ TEST(UnaryCpu, ForwardAndBackwardMatchTextbookFormulas) {
   }
 }
 
+TEST(UnaryCpu, UnknownOpThrows) {
+  const double x = 1.0;
+  double y = 0.0;
+  EXPECT_THROW(UnaryForwardCpu<double>(Activation::kCount, 1, 0.0, &x, &y), Error);
+  EXPECT_THROW(UnaryBackwardCpu<double>(Activation::kCount, 1, 0.0, &x, &x, &x, &y), Error);
+}
+
 TEST(UnaryCpu, SigmoidAndSoftplusStayFiniteAndAccurateAtLargeMagnitude) {
   // In float, e^100 overflows and 1 + e^-30 rounds to 1; the stable forms avoid both.
   const std::vector<float> x = {-100, -30, 30, 100};
   const std::vector<float> dy = {1, 1, 1, 1};
   std::vector<float> s(4), sp(4), ds(4), dsp(4);
-  UnaryForwardCpu<float>(UnaryOp::kSigmoid, 4, 0, x.data(), s.data());
-  UnaryForwardCpu<float>(UnaryOp::kSoftplus, 4, 0, x.data(), sp.data());
-  UnaryBackwardCpu<float>(UnaryOp::kSigmoid, 4, 0, x.data(), s.data(), dy.data(), ds.data());
-  UnaryBackwardCpu<float>(UnaryOp::kSoftplus, 4, 0, x.data(), sp.data(), dy.data(), dsp.data());
+  UnaryForwardCpu<float>(Activation::kSigmoid, 4, 0, x.data(), s.data());
+  UnaryForwardCpu<float>(Activation::kSoftplus, 4, 0, x.data(), sp.data());
+  UnaryBackwardCpu<float>(Activation::kSigmoid, 4, 0, x.data(), s.data(), dy.data(), ds.data());
+  UnaryBackwardCpu<float>(Activation::kSoftplus, 4, 0, x.data(), sp.data(), dy.data(), dsp.data());
   const double e30 = std::exp(-30.0), e100 = std::exp(-100.0);
   const double expected_s[4] = {e100, e30, 1, 1}, expected_sp[4] = {e100, e30, 30, 100};
   for (int i = 0; i < 4; ++i) {

@@ -114,14 +114,17 @@ std::string Describe(const Shape2d& s) {
 // ------------------------------------------------------------------------------------------------
 // Elementwise
 
-const UnaryOp kUnaryOps[] = {UnaryOp::kRelu, UnaryOp::kLeakyRelu, UnaryOp::kSigmoid,
-                             UnaryOp::kTanh, UnaryOp::kSoftplus,  UnaryOp::kExp,
-                             UnaryOp::kLog,  UnaryOp::kSquare,    UnaryOp::kScale};
+// Every activation.
+std::vector<Activation> AllActivations() {
+  std::vector<Activation> all;
+  for (int a = 0; a < kNumActivations; ++a) all.push_back(static_cast<Activation>(a));
+  return all;
+}
 
 // Inputs in each op's domain: log needs x > 0.
-std::vector<float> UnaryInput(UnaryOp op, int64_t n, std::mt19937& rng) {
-  return op == UnaryOp::kLog ? RandomVector(n, 0.05f, 5.0f, rng)
-                             : RandomVector(n, -5.0f, 5.0f, rng);
+std::vector<float> UnaryInput(Activation op, int64_t n, std::mt19937& rng) {
+  return op == Activation::kLog ? RandomVector(n, 0.05f, 5.0f, rng)
+                                : RandomVector(n, -5.0f, 5.0f, rng);
 }
 
 // CUDA's expf, tanhf, logf and log1pf are within 2 ulp, glibc's within 1, and nvcc fuses
@@ -133,7 +136,7 @@ TEST(CudaElementwiseTest, UnaryForwardMatchesCpu) {
   if (!latent::CudaAvailable()) GTEST_SKIP() << "no CUDA device";
   std::mt19937 rng(101);
   const float alpha = 0.3f;
-  for (UnaryOp op : kUnaryOps) {
+  for (Activation op : AllActivations()) {
     for (int64_t n : kSizes) {
       SCOPED_TRACE(::testing::Message() << "op " << static_cast<int>(op) << ", n " << n);
       const std::vector<float> x = UnaryInput(op, n, rng);
@@ -150,7 +153,7 @@ TEST(CudaElementwiseTest, UnaryBackwardMatchesCpu) {
   if (!latent::CudaAvailable()) GTEST_SKIP() << "no CUDA device";
   std::mt19937 rng(102);
   const float alpha = 0.3f;
-  for (UnaryOp op : kUnaryOps) {
+  for (Activation op : AllActivations()) {
     for (int64_t n : kSizes) {
       SCOPED_TRACE(::testing::Message() << "op " << static_cast<int>(op) << ", n " << n);
       const std::vector<float> x = UnaryInput(op, n, rng);

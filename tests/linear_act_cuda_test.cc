@@ -158,7 +158,7 @@ TEST(CudaLinearActTest, KernelMatchesReference) {
 
 // Fused against unfused on the device: GemmCuda, AddBiasRowsCuda, UnaryForwardCuda. alpha is 1,
 // so `1 * acc + bias` rounds once whether or not nvcc fuses it into an FMA, and relu is exact: the
-// fused result must be bitwise equal. sigmoid inlines the same cuda_detail::Sigmoid in two
+// fused result must be bitwise equal. sigmoid inlines the same SigmoidOf in two
 // kernels; the compiler may schedule expf's arithmetic differently in each: 1 ulp allowed.
 TEST(CudaLinearActTest, KernelEqualsUnfusedKernels) {
   if (!CudaAvailable()) GTEST_SKIP() << "no CUDA device";
@@ -178,8 +178,7 @@ TEST(CudaLinearActTest, KernelEqualsUnfusedKernels) {
                         plain.data<float>(), N);
       kernels::AddBiasRowsCuda(M, N, bias.data<float>(), plain.data<float>());
       if (act != Activation::kIdentity)
-        kernels::UnaryForwardCuda(kernels::ActivationOp(act), M * N, 0.0f, plain.data<float>(),
-                                  plain.data<float>());
+        kernels::UnaryForwardCuda(act, M * N, 0.0f, plain.data<float>(), plain.data<float>());
       const std::vector<float> f = fused.ToVector<float>(), p = plain.ToVector<float>();
       const double ulps = act == Activation::kSigmoid ? 1.0 : 0.0;
       size_t bad = 0, first = 0;

@@ -48,7 +48,7 @@ Tensor Unfused(const Tensor& x, const Tensor& w, const Tensor& b, Activation act
 Tensor ThreeKernels(const Tensor& x, const Tensor& w, const Tensor& b, Activation act) {
   Tensor y = math::Gemm(x, false, w, true);
   math::AddBiasRows(y, b);
-  return act == Activation::kIdentity ? y : math::Unary(kernels::ActivationOp(act), y);
+  return act == Activation::kIdentity ? y : math::Unary(act, y);
 }
 
 std::vector<float> RandomVector(size_t n, float lo, float hi, std::mt19937& rng) {
@@ -190,8 +190,7 @@ TEST(GemmBiasActCpu, PaddedStridesEqualUnfusedKernelsBitForBit) {
                        want.data(), N);
       kernels::AddBiasRowsCpu<float>(M, N, bias.data(), want.data());
       if (act != Activation::kIdentity)
-        kernels::UnaryForwardCpu<float>(kernels::ActivationOp(act), M * N, 0.0f, want.data(),
-                                        want.data());
+        kernels::UnaryForwardCpu<float>(act, M * N, 0.0f, want.data(), want.data());
       int64_t bad_padding = 0, bad_values = 0;
       for (int64_t i = 0; i < M; ++i) {
         for (int64_t j = 0; j < ldc; ++j) {
@@ -250,6 +249,8 @@ TEST(LinearAct, ShapeErrorsNameWhatWasExpectedAndFound) {
   ExpectErrorContaining(
       [&] { LinearAct(x, w, Tensor::Zeros({4}, DType::kF64), Activation::kRelu); },
       {"linear_act", "different dtypes"});
+  ExpectErrorContaining([&] { LinearAct(x, w, b, Activation::kTanh); },
+                        {"GemmBiasActCpu", "not a GEMM epilogue"});
 }
 
 }  // namespace

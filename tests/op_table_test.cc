@@ -3,6 +3,9 @@
 // tests/op_table_cuda_test.cc.)
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+#include <string>
+
 #include "core/autograd.h"
 #include "core/io/file_util.h"
 #include "core/gradcheck.h"
@@ -72,15 +75,35 @@ TEST(GradCheck, DetectsAWrongGradient) {
   EXPECT_GT(r[0].max_abs_error, 0.2);
 }
 
-// docs/gradients.md embeds the table between two markers; regenerate it with `latent ops`.
+// The source tree: $LATENT_SOURCE_DIR, as CTest sets it, else the tree this test was built from.
+std::string SourceDir() {
+  const char* dir = std::getenv("LATENT_SOURCE_DIR");
+  return dir != nullptr ? dir : LATENT_SOURCE_DIR;
+}
+
+// docs/gradients.md embeds the op table between two markers: a header, then one row per op in
+// table order, its name, forward and derivative, with each '|' in a formula escaped. The expected
+// text is built here from the rows themselves; `latent ops` prints it, to paste into the file.
 TEST(OpTable, DocumentationMatchesTheTable) {
-  const std::string doc = ReadFileBytes(std::string(LATENT_SOURCE_DIR) + "/docs/gradients.md");
+  const auto cell = [](const char* text) {
+    std::string s;
+    for (const char* c = text; *c != '\0'; ++c) s += *c == '|' ? "\\|" : std::string(1, *c);
+    return s;
+  };
+  std::string want = "| op | forward | derivative |\n|---|---|---|\n";
+  for (size_t i = 0; i < kNumOps; ++i) {
+    const OpInfo& op = AllOps()[i];
+    want += "| `" + std::string(op.name) + "` | " + cell(op.forward) + " | " + cell(op.derivative) +
+            " |\n";
+  }
+  const std::string doc = ReadFileBytes(SourceDir() + "/docs/gradients.md");
   const std::string begin = "<!-- op-table:begin -->\n", end = "<!-- op-table:end -->";
   const size_t b = doc.find(begin), e = doc.find(end);
   ASSERT_NE(b, std::string::npos);
   ASSERT_NE(e, std::string::npos);
-  EXPECT_EQ(doc.substr(b + begin.size(), e - b - begin.size()), OpTableMarkdown())
+  EXPECT_EQ(doc.substr(b + begin.size(), e - b - begin.size()), want)
       << "docs/gradients.md is out of date: paste the output of `latent ops` between the markers";
+  EXPECT_EQ(OpTableMarkdown(), want) << "`latent ops` does not print the table";
 }
 
 }  // namespace

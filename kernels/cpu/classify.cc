@@ -12,7 +12,7 @@ void RowLogSumExp(int64_t C, const T* x, double* max_out, double* log_sum_out) {
   double m = x[0];
   for (int64_t c = 1; c < C; ++c) m = std::max(m, static_cast<double>(x[c]));
   double sum = 0.0;
-  for (int64_t c = 0; c < C; ++c) sum += std::exp(static_cast<double>(x[c]) - m);
+  for (int64_t c = 0; c < C; ++c) sum += ExpShifted(x[c], m);
   *max_out = m;
   *log_sum_out = std::log(sum);
 }
@@ -25,7 +25,7 @@ void SoftmaxCrossEntropyForwardCpu(int64_t B, int64_t C, const T* logits, const 
     const T* x = logits + b * C;  // (C)
     double m, log_sum;
     RowLogSumExp(C, x, &m, &log_sum);
-    out[b] = static_cast<T>(m + log_sum - static_cast<double>(x[labels[b]]));
+    out[b] = static_cast<T>(SoftmaxCrossEntropyOf(m, log_sum, x[labels[b]]));
   }
 }
 
@@ -37,10 +37,8 @@ void SoftmaxCrossEntropyBackwardCpu(int64_t B, int64_t C, const T* logits, const
     T* dx = dlogits + b * C;      // (C)
     double m, log_sum;
     RowLogSumExp(C, x, &m, &log_sum);
-    for (int64_t c = 0; c < C; ++c) {
-      const double p = std::exp(static_cast<double>(x[c]) - m - log_sum);  // softmax
-      dx[c] = static_cast<T>(dout[b] * (p - (c == labels[b] ? 1.0 : 0.0)));
-    }
+    for (int64_t c = 0; c < C; ++c)
+      dx[c] = SoftmaxCrossEntropyGrad(x[c], m, log_sum, c == labels[b], dout[b]);
   }
 }
 
@@ -50,11 +48,10 @@ void OneHotCpu(int64_t B, int64_t C, const int32_t* labels, T* out) {
     for (int64_t c = 0; c < C; ++c) out[b * C + c] = c == labels[b] ? T(1) : T(0);
 }
 
-#define LATENT_INSTANTIATE_CLASSIFY(T)                                                         \
-  template void SoftmaxCrossEntropyForwardCpu<T>(int64_t, int64_t, const T*, const int32_t*,  \
-                                                 T*);                                          \
-  template void SoftmaxCrossEntropyBackwardCpu<T>(int64_t, int64_t, const T*, const int32_t*, \
-                                                  const T*, T*);                               \
+#define LATENT_INSTANTIATE_CLASSIFY(T)                                                            \
+  template void SoftmaxCrossEntropyForwardCpu<T>(int64_t, int64_t, const T*, const int32_t*, T*); \
+  template void SoftmaxCrossEntropyBackwardCpu<T>(int64_t, int64_t, const T*, const int32_t*,     \
+                                                  const T*, T*);                                  \
   template void OneHotCpu<T>(int64_t, int64_t, const int32_t*, T*);
 LATENT_INSTANTIATE_CLASSIFY(float)
 LATENT_INSTANTIATE_CLASSIFY(double)

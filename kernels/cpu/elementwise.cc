@@ -1,15 +1,15 @@
 // CPU reference for kernels/elementwise.h: activations, binary arithmetic, fills, bias rows.
 //
 // n: number of elements; rows, cols: the shape of a row-major matrix.
-// UnaryForwardCpu and UnaryBackwardCpu list the ops in the same order, so each derivative is one
-// screen below its function. The switch is outside the loop, so each loop body is one plain
-// expression: the arithmetic ones vectorize; exp, log and tanh stay scalar libm calls.
+// The formulas are the header's (Activate, ActivationGrad, BinaryOf, DropoutOf); each kernel here
+// is a loop that applies one of them, with the op made a compile-time constant outside the loop
+// (WithConstant), so each loop body is one plain expression: the arithmetic ones vectorize; exp,
+// log and tanh stay scalar libm calls.
 #include "kernels/elementwise.h"
 
-#include <cmath>
+#include <type_traits>
 
 #include "kernels/error.h"
-#include "kernels/philox.h"
 
 namespace latent::kernels {
 namespace {
@@ -26,72 +26,45 @@ void ForEach(int64_t n, Body body) {
   for (int64_t i = 0; i < n; ++i) body(i);
 }
 
+// Calls fn(std::integral_constant<Enum, op>()): fn is compiled once per value of the enum, and in
+// each the switch of the formula it calls folds away. Throws for a value past Enum::kCount.
+template <typename Enum, int kValue = 0, typename Fn>
+void WithConstant(const char* kernel, Enum op, Fn fn) {
+  if constexpr (kValue < static_cast<int>(Enum::kCount)) {
+    constexpr Enum kOp = static_cast<Enum>(kValue);
+    if (op == kOp) return fn(std::integral_constant<Enum, kOp>());
+    WithConstant<Enum, kValue + 1>(kernel, op, fn);
+  } else {
+    LATENT_FAIL(kernel, ": unknown op ", static_cast<int>(op));
+  }
+}
 
 }  // namespace
 
 template <typename T>
-void UnaryForwardCpu(UnaryOp op, int64_t n, T alpha, const T* x, T* y) {
+void UnaryForwardCpu(Activation act, int64_t n, T alpha, const T* x, T* y) {
   // x, y: (n)
-  switch (op) {
-    // `x < 0 ? 0 : x` rather than `x > 0 ? x : 0` so that a NaN input stays NaN and is noticed.
-    case UnaryOp::kRelu: return ForEach(n, [&](int64_t i) { y[i] = x[i] < T(0) ? T(0) : x[i]; });
-    case UnaryOp::kLeakyRelu:
-      return ForEach(n, [&](int64_t i) { y[i] = x[i] > T(0) ? x[i] : alpha * x[i]; });
-    case UnaryOp::kSigmoid: return ForEach(n, [&](int64_t i) { y[i] = SigmoidOf(x[i]); });
-    case UnaryOp::kTanh: return ForEach(n, [&](int64_t i) { y[i] = std::tanh(x[i]); });
-    case UnaryOp::kSoftplus:
-      // log(1 + e^x) = max(x, 0) + log(1 + e^-|x|): e^x would overflow for x > 88 in float, and
-      // log1p keeps the tiny value e^-|x| that log(1 + e^-|x|) would round to 0.
-      return ForEach(n, [&](int64_t i) {
-        y[i] = (x[i] > T(0) ? x[i] : T(0)) + std::log1p(std::exp(-std::abs(x[i])));
-      });
-    case UnaryOp::kExp: return ForEach(n, [&](int64_t i) { y[i] = std::exp(x[i]); });
-    case UnaryOp::kLog: return ForEach(n, [&](int64_t i) { y[i] = std::log(x[i]); });
-    case UnaryOp::kSquare: return ForEach(n, [&](int64_t i) { y[i] = x[i] * x[i]; });
-    case UnaryOp::kScale: return ForEach(n, [&](int64_t i) { y[i] = alpha * x[i]; });
-    case UnaryOp::kAddScalar: return ForEach(n, [&](int64_t i) { y[i] = x[i] + alpha; });
-    case UnaryOp::kAbs: return ForEach(n, [&](int64_t i) { y[i] = std::abs(x[i]); });
-  }
-  LATENT_FAIL("UnaryForwardCpu: unknown UnaryOp ", static_cast<int>(op));
+  WithConstant("UnaryForwardCpu", act, [&](auto kAct) {
+    ForEach(n, [&](int64_t i) { y[i] = Activate<T>(kAct, x[i], alpha); });
+  });
 }
 
 template <typename T>
-void UnaryBackwardCpu(UnaryOp op, int64_t n, T alpha, const T* x, const T* y, const T* dy, T* dx) {
-  // x, y, dy, dx: (n). dx = dy * f'(x), each f' written in whichever of x, y is cheaper.
-  switch (op) {
-    // At the kink x = 0 both take the left derivative (0 and alpha), as PyTorch does.
-    case UnaryOp::kRelu:
-      return ForEach(n, [&](int64_t i) { dx[i] = x[i] > T(0) ? dy[i] : T(0); });
-    case UnaryOp::kLeakyRelu:
-      return ForEach(n, [&](int64_t i) { dx[i] = x[i] > T(0) ? dy[i] : alpha * dy[i]; });
-    case UnaryOp::kSigmoid:  // s' = s (1 - s)
-      return ForEach(n, [&](int64_t i) { dx[i] = dy[i] * y[i] * (T(1) - y[i]); });
-    case UnaryOp::kTanh:  // tanh' = 1 - tanh^2
-      return ForEach(n, [&](int64_t i) { dx[i] = dy[i] * (T(1) - y[i] * y[i]); });
-    case UnaryOp::kSoftplus:  // softplus' = s(x); from x, since 1 - e^-y loses digits for large x
-      return ForEach(n, [&](int64_t i) { dx[i] = dy[i] * SigmoidOf(x[i]); });
-    case UnaryOp::kExp: return ForEach(n, [&](int64_t i) { dx[i] = dy[i] * y[i]; });
-    case UnaryOp::kLog: return ForEach(n, [&](int64_t i) { dx[i] = dy[i] / x[i]; });
-    case UnaryOp::kSquare: return ForEach(n, [&](int64_t i) { dx[i] = T(2) * x[i] * dy[i]; });
-    case UnaryOp::kScale: return ForEach(n, [&](int64_t i) { dx[i] = alpha * dy[i]; });
-    case UnaryOp::kAddScalar: return ForEach(n, [&](int64_t i) { dx[i] = dy[i]; });
-    case UnaryOp::kAbs:  // sign(x); 0 at the kink, the subgradient PyTorch uses
-      return ForEach(n, [&](int64_t i) {
-        dx[i] = x[i] > T(0) ? dy[i] : (x[i] < T(0) ? -dy[i] : T(0));
-      });
-  }
-  LATENT_FAIL("UnaryBackwardCpu: unknown UnaryOp ", static_cast<int>(op));
+void UnaryBackwardCpu(Activation act, int64_t n, T alpha, const T* x, const T* y, const T* dy,
+                      T* dx) {
+  // x, y, dy, dx: (n). With the op a constant, the load of whichever of x, y the derivative does
+  // not use is dead code.
+  WithConstant("UnaryBackwardCpu", act, [&](auto kAct) {
+    ForEach(n, [&](int64_t i) { dx[i] = ActivationGrad<T>(kAct, x[i], y[i], dy[i], alpha); });
+  });
 }
 
 template <typename T>
 void BinaryCpu(BinaryOp op, int64_t n, const T* a, const T* b, T* c) {
   // a, b, c: (n)
-  switch (op) {
-    case BinaryOp::kAdd: return ForEach(n, [&](int64_t i) { c[i] = a[i] + b[i]; });
-    case BinaryOp::kSub: return ForEach(n, [&](int64_t i) { c[i] = a[i] - b[i]; });
-    case BinaryOp::kMul: return ForEach(n, [&](int64_t i) { c[i] = a[i] * b[i]; });
-  }
-  LATENT_FAIL("BinaryCpu: unknown BinaryOp ", static_cast<int>(op));
+  WithConstant("BinaryCpu", op, [&](auto kOp) {
+    ForEach(n, [&](int64_t i) { c[i] = BinaryOf<T>(kOp, a[i], b[i]); });
+  });
 }
 
 template <typename T>
@@ -127,22 +100,21 @@ void AddBiasRowsCpu(int64_t rows, int64_t cols, const T* bias, T* y) {
 
 template <typename T>
 void DropoutCpu(int64_t n, T p, uint64_t seed, uint64_t offset, const T* x, T* y) {
-  // x, y: (n). Scaling the kept units by 1 / (1 - p) keeps E[y] = x, so evaluation (no dropout)
-  // sees activations of the size training did.
-  const T scale = T(1) / (T(1) - p);
+  // x, y: (n)
+  const T scale = DropoutScale(p);
   ForEach(n, [&](int64_t i) {
-    y[i] = PhiloxUniform(seed, offset, static_cast<uint64_t>(i)) >= p ? x[i] * scale : T(0);
+    y[i] = DropoutOf(x[i], p, scale, seed, offset, static_cast<uint64_t>(i));
   });
 }
 
-#define LATENT_INSTANTIATE_ELEMENTWISE(T)                                                     \
-  template void UnaryForwardCpu<T>(UnaryOp, int64_t, T, const T*, T*);                        \
-  template void UnaryBackwardCpu<T>(UnaryOp, int64_t, T, const T*, const T*, const T*, T*);   \
-  template void BinaryCpu<T>(BinaryOp, int64_t, const T*, const T*, T*);                      \
-  template void AxpbyCpu<T>(int64_t, T, const T*, T, T*);                                     \
-  template void FillCpu<T>(int64_t, T, T*);                                                   \
-  template void BroadcastScalarCpu<T>(int64_t, T, const T*, T*);                              \
-  template void AddBiasRowsCpu<T>(int64_t, int64_t, const T*, T*);                         \
+#define LATENT_INSTANTIATE_ELEMENTWISE(T)                                                      \
+  template void UnaryForwardCpu<T>(Activation, int64_t, T, const T*, T*);                      \
+  template void UnaryBackwardCpu<T>(Activation, int64_t, T, const T*, const T*, const T*, T*); \
+  template void BinaryCpu<T>(BinaryOp, int64_t, const T*, const T*, T*);                       \
+  template void AxpbyCpu<T>(int64_t, T, const T*, T, T*);                                      \
+  template void FillCpu<T>(int64_t, T, T*);                                                    \
+  template void BroadcastScalarCpu<T>(int64_t, T, const T*, T*);                               \
+  template void AddBiasRowsCpu<T>(int64_t, int64_t, const T*, T*);                             \
   template void DropoutCpu<T>(int64_t, T, uint64_t, uint64_t, const T*, T*);
 LATENT_INSTANTIATE_ELEMENTWISE(float)
 LATENT_INSTANTIATE_ELEMENTWISE(double)

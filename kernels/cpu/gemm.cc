@@ -24,6 +24,7 @@
 #include <cstdlib>
 #include <memory>
 #include <new>
+#include <type_traits>
 
 #if defined(__AVX512F__) || defined(__AVX2__)
 #include <immintrin.h>
@@ -32,6 +33,7 @@
 #include <omp.h>
 #endif
 
+#include "kernels/error.h"
 #include "kernels/gemm.h"
 
 namespace latent::kernels {
@@ -317,28 +319,23 @@ void FinishTile(const Epilogue& ep, int64_t j0, float* c, int64_t ldc, int64_t m
     else
       ForEachInTile<0>(c, ldc, mr, nr, f);
   };
-  // relu is `v < 0 ? 0 : v`, as UnaryForwardCpu writes it, so that a NaN stays NaN. Without a
-  // bias nothing is added: -0 + 0 would be +0.
+  // Each element becomes Activate(act, v + b[j]), with act a compile-time constant, as in
+  // UnaryForwardCpu: each loop is one plain expression. Without a bias nothing is added: -0 + 0
+  // would be +0.
   const bool bias = ep.bias != nullptr;
+  auto finish = [&](auto act) {
+    if (bias)
+      run([&](float v, int64_t j) { return Activate<float>(act, v + b[j], 0.0f); });
+    else if (act != Activation::kIdentity)
+      run([&](float v, int64_t) { return Activate<float>(act, v, 0.0f); });
+  };
   switch (ep.act) {
     case Activation::kIdentity:
-      if (bias) run([&](float v, int64_t j) { return v + b[j]; });
-      return;
-    case Activation::kRelu:
-      if (bias)
-        run([&](float v, int64_t j) {
-          v = v + b[j];
-          return v < 0.0f ? 0.0f : v;
-        });
-      else
-        run([](float v, int64_t) { return v < 0.0f ? 0.0f : v; });
-      return;
+      return finish(std::integral_constant<Activation, Activation::kIdentity>());
+    case Activation::kRelu: return finish(std::integral_constant<Activation, Activation::kRelu>());
     case Activation::kSigmoid:
-      if (bias)
-        run([&](float v, int64_t j) { return SigmoidOf(v + b[j]); });
-      else
-        run([](float v, int64_t) { return SigmoidOf(v); });
-      return;
+      return finish(std::integral_constant<Activation, Activation::kSigmoid>());
+    default: return;  // not an epilogue: GemmBiasActCpu rejects it
   }
 }
 
@@ -437,6 +434,8 @@ void GemmCpu(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float 
 void GemmBiasActCpu(int64_t M, int64_t N, int64_t K, const float* A, int64_t lda, const float* B,
                     int64_t ldb, const float* bias, Activation act, float* C, int64_t ldc) {
   // A: (M, K); B: (N, K); bias: (N) or null; C: (M, N).
+  LATENT_CHECK(IsEpilogueActivation(act), "GemmBiasActCpu: activation ", static_cast<int>(act),
+               " is not a GEMM epilogue (identity, relu or sigmoid)");
   GemmBlocked(false, true, M, N, K, 1.0f, A, lda, B, ldb, 0.0f, C, ldc, Epilogue{bias, act});
 }
 

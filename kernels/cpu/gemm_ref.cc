@@ -6,6 +6,7 @@
 //
 // The fused C = act(A B^T + bias) is specified as what it fuses: this GEMM, then the bias and the
 // activation kernels of kernels/cpu/elementwise.cc, so it cannot disagree with the unfused ops.
+#include "kernels/error.h"
 #include "kernels/gemm.h"
 
 namespace latent::kernels {
@@ -34,18 +35,20 @@ template <typename T>
 void GemmBiasActRefCpu(int64_t M, int64_t N, int64_t K, const T* A, int64_t lda, const T* B,
                        int64_t ldb, const T* bias, Activation act, T* C, int64_t ldc) {
   // A: (M, K); B: (N, K); bias: (N) or null; C: (M, N), row stride ldc.
+  LATENT_CHECK(IsEpilogueActivation(act), "GemmBiasActRefCpu: activation ", static_cast<int>(act),
+               " is not a GEMM epilogue (identity, relu or sigmoid)");
   GemmRefCpu<T>(false, true, M, N, K, T(1), A, lda, B, ldb, T(0), C, ldc);
   for (int64_t i = 0; i < M; ++i) {  // row by row: the elementwise kernels take contiguous rows
-    T* row = C + i * ldc;  // (N)
+    T* row = C + i * ldc;            // (N)
     if (bias != nullptr) AddBiasRowsCpu<T>(1, N, bias, row);
-    if (act != Activation::kIdentity) UnaryForwardCpu<T>(ActivationOp(act), N, T(0), row, row);
+    if (act != Activation::kIdentity) UnaryForwardCpu<T>(act, N, T(0), row, row);
   }
 }
 
-#define LATENT_INSTANTIATE_GEMM_REF(T)                                                         \
-  template void GemmRefCpu<T>(bool, bool, int64_t, int64_t, int64_t, T, const T*, int64_t,     \
-                              const T*, int64_t, T, T*, int64_t);                              \
-  template void GemmBiasActRefCpu<T>(int64_t, int64_t, int64_t, const T*, int64_t, const T*,   \
+#define LATENT_INSTANTIATE_GEMM_REF(T)                                                       \
+  template void GemmRefCpu<T>(bool, bool, int64_t, int64_t, int64_t, T, const T*, int64_t,   \
+                              const T*, int64_t, T, T*, int64_t);                            \
+  template void GemmBiasActRefCpu<T>(int64_t, int64_t, int64_t, const T*, int64_t, const T*, \
                                      int64_t, const T*, Activation, T*, int64_t);
 LATENT_INSTANTIATE_GEMM_REF(float)
 LATENT_INSTANTIATE_GEMM_REF(double)

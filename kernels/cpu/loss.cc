@@ -6,10 +6,6 @@
 // count.
 #include "kernels/loss.h"
 
-#include <cmath>
-
-#include "kernels/elementwise.h"
-
 namespace latent::kernels {
 namespace {
 
@@ -26,13 +22,7 @@ void BceWithLogitsForwardCpu(int64_t rows, int64_t cols, const T* x, const T* t,
     const T* x_row = x + r * cols;  // (cols)
     const T* t_row = t + r * cols;  // (cols)
     double sum = 0;
-    for (int64_t c = 0; c < cols; ++c) {
-      const T xi = x_row[c];
-      // -t log s(x) - (1-t) log(1 - s(x)), rearranged to max(x,0) - x t + log(1 + e^-|x|):
-      // log(1 - s(x)) is log(0) = -inf once s(x) rounds to 1 (x > 17 in float), and e^x
-      // overflows for x > 88; e^-|x| does neither.
-      sum += (xi > T(0) ? xi : T(0)) - xi * t_row[c] + std::log1p(std::exp(-std::abs(xi)));
-    }
+    for (int64_t c = 0; c < cols; ++c) sum += BceWithLogitsOf(x_row[c], t_row[c]);
     out[r] = static_cast<T>(sum);
   }
 }
@@ -41,14 +31,13 @@ template <typename T>
 void BceWithLogitsBackwardCpu(int64_t rows, int64_t cols, const T* x, const T* t, const T* dout,
                               T* dx, T* dt) {
   // x, t, dx, dt: (rows, cols); dout: (rows)
-  // dx first holds s(x), from the sigmoid kernel, so the two agree on how s is computed.
-  UnaryForwardCpu<T>(UnaryOp::kSigmoid, rows * cols, T(0), x, dx);
 #pragma omp parallel for schedule(static) if (rows * cols >= kParallelMin)
   for (int64_t r = 0; r < rows; ++r) {
     const int64_t row = r * cols;
-    for (int64_t c = 0; c < cols; ++c) dx[row + c] = dout[r] * (dx[row + c] - t[row + c]);
+    for (int64_t c = 0; c < cols; ++c)
+      dx[row + c] = BceWithLogitsGradLogit(x[row + c], t[row + c], dout[r]);
     if (dt == nullptr) continue;
-    for (int64_t c = 0; c < cols; ++c) dt[row + c] = -dout[r] * x[row + c];
+    for (int64_t c = 0; c < cols; ++c) dt[row + c] = BceWithLogitsGradTarget(x[row + c], dout[r]);
   }
 }
 
@@ -60,10 +49,7 @@ void MseForwardCpu(int64_t rows, int64_t cols, const T* a, const T* b, T* out) {
     const T* a_row = a + r * cols;  // (cols)
     const T* b_row = b + r * cols;  // (cols)
     double sum = 0;
-    for (int64_t c = 0; c < cols; ++c) {
-      const T diff = a_row[c] - b_row[c];
-      sum += diff * diff;
-    }
+    for (int64_t c = 0; c < cols; ++c) sum += SquaredErrorOf(a_row[c], b_row[c]);
     out[r] = static_cast<T>(sum);
   }
 }
@@ -76,18 +62,18 @@ void MseBackwardCpu(int64_t rows, int64_t cols, const T* a, const T* b, const T*
   for (int64_t r = 0; r < rows; ++r) {
     const int64_t row = r * cols;
     for (int64_t c = 0; c < cols; ++c) {
-      const T grad_a = T(2) * dout[r] * (a[row + c] - b[row + c]);
+      const T grad_a = SquaredErrorGrad(a[row + c], b[row + c], dout[r]);
       if (da != nullptr) da[row + c] = grad_a;
       if (db != nullptr) db[row + c] = -grad_a;
     }
   }
 }
 
-#define LATENT_INSTANTIATE_LOSS(T)                                                            \
-  template void BceWithLogitsForwardCpu<T>(int64_t, int64_t, const T*, const T*, T*);         \
-  template void BceWithLogitsBackwardCpu<T>(int64_t, int64_t, const T*, const T*, const T*,   \
-                                            T*, T*);                                          \
-  template void MseForwardCpu<T>(int64_t, int64_t, const T*, const T*, T*);                   \
+#define LATENT_INSTANTIATE_LOSS(T)                                                              \
+  template void BceWithLogitsForwardCpu<T>(int64_t, int64_t, const T*, const T*, T*);           \
+  template void BceWithLogitsBackwardCpu<T>(int64_t, int64_t, const T*, const T*, const T*, T*, \
+                                            T*);                                                \
+  template void MseForwardCpu<T>(int64_t, int64_t, const T*, const T*, T*);                     \
   template void MseBackwardCpu<T>(int64_t, int64_t, const T*, const T*, const T*, T*, T*);
 LATENT_INSTANTIATE_LOSS(float)
 LATENT_INSTANTIATE_LOSS(double)

@@ -46,10 +46,8 @@ void NormalCpu(int64_t n, uint64_t seed, uint64_t offset, T* y) {
 
 template <typename T>
 void BernoulliCpu(int64_t n, uint64_t seed, uint64_t offset, const T* p, T* y) {
-  // p, y: (n). u is in the open interval (0, 1), so p = 0 always gives 0 and p = 1 always 1.
-  ForEachUniform(n, seed, offset, [&](int64_t i, float u) {
-    y[i] = static_cast<T>(u) < p[i] ? T(1) : T(0);
-  });
+  // p, y: (n)
+  ForEachUniform(n, seed, offset, [&](int64_t i, float u) { y[i] = BernoulliOf(u, p[i]); });
 }
 
 template void UniformCpu<float>(int64_t, uint64_t, uint64_t, float*);

@@ -6,10 +6,6 @@
 // backward (and the CPU and a GPU) see the same eps without a (B, D) buffer between them.
 #include "kernels/reparam_kl.h"
 
-#include <cmath>
-
-#include "kernels/philox.h"
-
 namespace latent::kernels {
 namespace {
 
@@ -25,15 +21,12 @@ void ReparamKlForwardCpu(int64_t B, int64_t D, uint64_t seed, uint64_t offset, c
   // mu, logvar, z: (B, D); kl: (B). A thread owns whole rows, so kl[b] sums in a fixed order.
 #pragma omp parallel for schedule(static) if (B * D >= kParallelMin)
   for (int64_t b = 0; b < B; ++b) {
-    double kl_sum = 0;  // sum_d (1 + logvar - mu^2 - e^logvar), accumulated in double
+    double kl_sum = 0;  // sum_d KlTerm
     for (int64_t d = 0; d < D; ++d) {
       const int64_t i = b * D + d;
-      const T eps = PhiloxNormal<T>(seed, offset, static_cast<uint64_t>(i));
-      const T sigma = std::exp(logvar[i] / T(2));
-      z[i] = mu[i] + sigma * eps;
-      kl_sum += T(1) + logvar[i] - mu[i] * mu[i] - std::exp(logvar[i]);
+      kl_sum += ReparamKlForwardAt(seed, offset, i, mu[i], logvar[i], z[i]);
     }
-    kl[b] = static_cast<T>(-0.5 * kl_sum);
+    kl[b] = KlOfTermSum<T>(kl_sum);
   }
 }
 
@@ -46,19 +39,8 @@ void ReparamKlBackwardCpu(int64_t B, int64_t D, uint64_t seed, uint64_t offset, 
   for (int64_t b = 0; b < B; ++b) {
     for (int64_t d = 0; d < D; ++d) {
       const int64_t i = b * D + d;
-      T grad_mu = 0, grad_logvar = 0;
-      if (dz != nullptr) {  // z = mu + e^(logvar/2) eps
-        const T eps = PhiloxNormal<T>(seed, offset, static_cast<uint64_t>(i));
-        grad_mu += dz[i];
-        grad_logvar += dz[i] * eps * std::exp(logvar[i] / T(2)) / T(2);
-      }
-      if (dkl != nullptr) {  // kl = -1/2 sum (1 + logvar - mu^2 - e^logvar)
-        grad_mu += dkl[b] * mu[i];
-        grad_logvar += dkl[b] * (std::exp(logvar[i]) - T(1)) / T(2);
-      }
-      // `=`, not `+=`: the kernel writes its gradients; the autograd engine accumulates them.
-      dmu[i] = grad_mu;
-      dlogvar[i] = grad_logvar;
+      ReparamKlBackwardAt(seed, offset, i, mu[i], logvar[i], dz != nullptr ? dz + i : nullptr,
+                          dkl != nullptr ? dkl + b : nullptr, dmu[i], dlogvar[i]);
     }
   }
 }
@@ -68,8 +50,7 @@ template void ReparamKlForwardCpu<float>(int64_t, int64_t, uint64_t, uint64_t, c
 template void ReparamKlForwardCpu<double>(int64_t, int64_t, uint64_t, uint64_t, const double*,
                                           const double*, double*, double*);
 template void ReparamKlBackwardCpu<float>(int64_t, int64_t, uint64_t, uint64_t, const float*,
-                                          const float*, const float*, const float*, float*,
-                                          float*);
+                                          const float*, const float*, const float*, float*, float*);
 template void ReparamKlBackwardCpu<double>(int64_t, int64_t, uint64_t, uint64_t, const double*,
                                            const double*, const double*, const double*, double*,
                                            double*);

@@ -1,5 +1,6 @@
 // CUDA kernels for kernels/classify.h: softmax cross-entropy per row and one-hot codes. Float
-// only; kernels/cpu/classify.cc is the specification.
+// only; kernels/cpu/classify.cc is the specification, and both call the formulas of
+// kernels/classify.h.
 //
 // B: rows (examples), C: classes (10 for MNIST, so a row fits one warp's strided loop).
 //
@@ -10,10 +11,10 @@
 //   one-hot v1: the 2-D element loop. measured speed: not yet measured (no GPU)
 #include <cstdint>
 
-#include "kernels/cuda/runtime.h"
 #include "kernels/classify.h"
 #include "kernels/cuda/common.cuh"
 #include "kernels/cuda/launch.cuh"
+#include "kernels/cuda/runtime.h"
 
 namespace latent::kernels {
 namespace {
@@ -32,17 +33,17 @@ __device__ void RowLogSumExp(int64_t C, const float* x, int lane, double* max_ou
                              double* log_sum_out) {
   double m = -INFINITY;
   for (int64_t c = lane; c < C; c += 32) m = fmax(m, static_cast<double>(x[c]));
-  for (int offset = 16; offset > 0; offset /= 2) m = fmax(m, __shfl_xor_sync(0xffffffffu, m, offset));
+  for (int offset = 16; offset > 0; offset /= 2)
+    m = fmax(m, __shfl_xor_sync(0xffffffffu, m, offset));
   double sum = 0.0;
-  for (int64_t c = lane; c < C; c += 32) sum += exp(static_cast<double>(x[c]) - m);
+  for (int64_t c = lane; c < C; c += 32) sum += ExpShifted(x[c], m);
   sum = __shfl_sync(0xffffffffu, WarpSum(sum), 0);  // lane 0 holds the total: share it
   *max_out = m;
   *log_sum_out = log(sum);
 }
 
-__global__ void CrossEntropyKernel(int64_t B, int64_t C, const float* logits,
-                                   const int32_t* labels, const float* dout, float* out,
-                                   float* dlogits) {
+__global__ void CrossEntropyKernel(int64_t B, int64_t C, const float* logits, const int32_t* labels,
+                                   const float* dout, float* out, float* dlogits) {
   // logits: (B, C), labels: (B). Forward (dout null): out (B). Backward: dlogits (B, C).
   const int lane = threadIdx.x % 32;
   for (int64_t b = static_cast<int64_t>(blockIdx.x) * kWarpsPerBlock + threadIdx.x / 32; b < B;
@@ -51,21 +52,18 @@ __global__ void CrossEntropyKernel(int64_t B, int64_t C, const float* logits,
     double m, log_sum;
     RowLogSumExp(C, x, lane, &m, &log_sum);
     if (dout == nullptr) {
-      if (lane == 0) out[b] = static_cast<float>(m + log_sum - static_cast<double>(x[labels[b]]));
+      if (lane == 0) out[b] = static_cast<float>(SoftmaxCrossEntropyOf(m, log_sum, x[labels[b]]));
     } else {
-      for (int64_t c = lane; c < C; c += 32) {
-        const double p = exp(static_cast<double>(x[c]) - m - log_sum);
-        dlogits[b * C + c] = static_cast<float>(dout[b] * (p - (c == labels[b] ? 1.0 : 0.0)));
-      }
+      for (int64_t c = lane; c < C; c += 32)
+        dlogits[b * C + c] = SoftmaxCrossEntropyGrad(x[c], m, log_sum, c == labels[b], dout[b]);
     }
   }
 }
 
 __global__ void OneHotKernel(int64_t B, int64_t C, const int32_t* labels, float* out) {
   // labels: (B), out: (B, C)
-  ForEachElement2d(B, C, [&](int64_t b, int64_t c) {
-    out[b * C + c] = c == labels[b] ? 1.0f : 0.0f;
-  });
+  ForEachElement2d(B, C,
+                   [&](int64_t b, int64_t c) { out[b * C + c] = c == labels[b] ? 1.0f : 0.0f; });
 }
 
 void LaunchCrossEntropy(int64_t B, int64_t C, const float* logits, const int32_t* labels,

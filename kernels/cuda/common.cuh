@@ -1,8 +1,9 @@
 // Helpers shared by the CUDA kernel files (kernels/cuda/*.cu): launch-shape arithmetic, the 2-D
-// element loop, the sigmoid formula and the deterministic warp and block sums. Each is defined
-// once, here, because kernels in different files must agree on them: a launcher's grid must match
-// the loop its kernel runs, the forward and backward of a sigmoid must use one formula, and the
-// reductions promise one fixed summation tree wherever they run. Included only by .cu files.
+// element loop and the deterministic warp and block sums. Each is defined once, here, because
+// kernels in different files must agree on them: a launcher's grid must match the loop its kernel
+// runs, and the reductions promise one fixed summation tree wherever they run. (The formulas the
+// kernels share with the CPU are in the family headers, kernels/<family>.h.) Included only by .cu
+// files.
 #pragma once
 
 #include <cuda_runtime.h>
@@ -83,13 +84,6 @@ __device__ __forceinline__ void ForEachElement2d(int64_t rows, int64_t cols, Bod
       body(r, c);
     }
   }
-}
-
-// 1 / (1 + e^-x) from e^-|x| in (0, 1], so nothing overflows; for x < 0 it uses the identity
-// s(x) = e^x / (1 + e^x). The same formula as the CPU's Sigmoid (kernels/cpu/elementwise.cc).
-__device__ __forceinline__ float Sigmoid(float x) {
-  const float e = expf(-fabsf(x));
-  return x >= 0.0f ? 1.0f / (1.0f + e) : e / (1.0f + e);
 }
 
 // Sum over the warp's 32 lanes, complete in lane 0. The shuffle tree is fixed (lane l adds lane

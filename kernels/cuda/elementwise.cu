@@ -1,8 +1,8 @@
 // CUDA kernels for kernels/elementwise.h: activations forward/backward, binary arithmetic, axpby,
-// fills, the broadcast of a scalar gradient, and bias rows. Float only. The CPU twins in
-// kernels/cpu/elementwise.cc are the specification; every formula here is the same formula, in the
-// same order of operations (results may still differ by a few ulp: CUDA's expf/tanhf/log1pf are
-// not glibc's, and nvcc contracts a * b + c into one FMA).
+// fills, the broadcast of a scalar gradient, bias rows and dropout. Float only. The CPU twins in
+// kernels/cpu/elementwise.cc are the specification; both call the formulas of
+// kernels/elementwise.h (results may still differ by a few ulp: CUDA's expf/tanhf/log1pf are not
+// glibc's, and nvcc contracts a * b + c into one FMA).
 //
 // n: number of elements; rows, cols: the shape of a row-major matrix.
 //
@@ -16,12 +16,11 @@
 //      cols to find its column. measured speed: not yet measured (no GPU)
 #include <cstdint>
 
-#include "kernels/cuda/runtime.h"
-#include "kernels/error.h"
-#include "kernels/philox.h"
 #include "kernels/cuda/common.cuh"
 #include "kernels/cuda/launch.cuh"
+#include "kernels/cuda/runtime.h"
 #include "kernels/elementwise.h"
+#include "kernels/error.h"
 
 namespace latent::kernels {
 namespace {
@@ -31,86 +30,28 @@ using cuda_detail::ElementBlock;
 using cuda_detail::ElementGrid;
 using cuda_detail::ForEachElement2d;
 using cuda_detail::LaunchKernel;
-using cuda_detail::Sigmoid;
 
 constexpr int kThreads = 256;
 
-__device__ __forceinline__ float UnaryValue(UnaryOp op, float alpha, float x) {
-  switch (op) {
-    // `x < 0 ? 0 : x`, as on the CPU, so that a NaN input stays NaN.
-    case UnaryOp::kRelu:
-      return x < 0.0f ? 0.0f : x;
-    case UnaryOp::kLeakyRelu:
-      return x > 0.0f ? x : alpha * x;
-    case UnaryOp::kSigmoid:
-      return Sigmoid(x);
-    case UnaryOp::kTanh:
-      return tanhf(x);
-    // max(x, 0) + log(1 + e^-|x|): e^x would overflow for x > 88.
-    case UnaryOp::kSoftplus:
-      return (x > 0.0f ? x : 0.0f) + log1pf(expf(-fabsf(x)));
-    case UnaryOp::kExp:
-      return expf(x);
-    case UnaryOp::kLog:
-      return logf(x);
-    case UnaryOp::kSquare:
-      return x * x;
-    case UnaryOp::kScale:
-      return alpha * x;
-    case UnaryOp::kAddScalar:
-      return x + alpha;
-    case UnaryOp::kAbs:
-      return fabsf(x);
-  }
-  return 0.0f;  // unreachable: the launcher rejects unknown ops
-}
-
-// dy * f'(x), each f' from whichever of x and y = f(x) the CPU version uses.
-__device__ __forceinline__ float UnaryGrad(UnaryOp op, float alpha, float x, float y, float dy) {
-  switch (op) {
-    case UnaryOp::kRelu:
-      return x > 0.0f ? dy : 0.0f;  // left derivative at the kink, like PyTorch
-    case UnaryOp::kLeakyRelu:
-      return x > 0.0f ? dy : alpha * dy;
-    case UnaryOp::kSigmoid:
-      return dy * y * (1.0f - y);
-    case UnaryOp::kTanh:
-      return dy * (1.0f - y * y);
-    case UnaryOp::kSoftplus:
-      return dy * Sigmoid(x);
-    case UnaryOp::kExp:
-      return dy * y;
-    case UnaryOp::kLog:
-      return dy / x;
-    case UnaryOp::kSquare:
-      return 2.0f * x * dy;
-    case UnaryOp::kScale:
-      return alpha * dy;
-    case UnaryOp::kAddScalar:
-      return dy;
-    case UnaryOp::kAbs:  // sign(x), 0 at the kink, as on the CPU
-      return x > 0.0f ? dy : (x < 0.0f ? -dy : 0.0f);
-  }
-  return 0.0f;
-}
-
-__global__ void UnaryForwardKernel(UnaryOp op, int64_t n, float alpha, const float* x, float* y) {
+__global__ void UnaryForwardKernel(Activation act, int64_t n, float alpha, const float* x,
+                                   float* y) {
   // x, y: (n)
   const int64_t stride = static_cast<int64_t>(gridDim.x) * blockDim.x;
   for (int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += stride)
-    y[i] = UnaryValue(op, alpha, x[i]);
+    y[i] = Activate(act, x[i], alpha);
 }
 
-__global__ void UnaryBackwardKernel(UnaryOp op, int64_t n, float alpha, const float* x,
+__global__ void UnaryBackwardKernel(Activation act, int64_t n, float alpha, const float* x,
                                     const float* y, const float* dy, float* dx) {
-  // x, y, dy, dx: (n). Each op reads only one of x, y; the other pointer is not dereferenced.
+  // x, y, dy, dx: (n). Each op reads only one of x, y; the other pointer is not dereferenced: the
+  // kernel is memory-bound, and a load it does not need costs as much as one it does.
+  const bool reads_y = ActivationGradReadsOutput(act);
   const int64_t stride = static_cast<int64_t>(gridDim.x) * blockDim.x;
   for (int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < n;
        i += stride) {
-    const bool uses_y = op == UnaryOp::kSigmoid || op == UnaryOp::kTanh || op == UnaryOp::kExp;
-    const float xi = uses_y ? 0.0f : x[i];
-    const float yi = uses_y ? y[i] : 0.0f;
-    dx[i] = UnaryGrad(op, alpha, xi, yi, dy[i]);
+    const float xi = reads_y ? 0.0f : x[i];
+    const float yi = reads_y ? y[i] : 0.0f;
+    dx[i] = ActivationGrad(act, xi, yi, dy[i], alpha);
   }
 }
 
@@ -119,8 +60,7 @@ __global__ void BinaryKernel(BinaryOp op, int64_t n, const float* a, const float
   const int64_t stride = static_cast<int64_t>(gridDim.x) * blockDim.x;
   for (int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < n;
        i += stride) {
-    const float ai = a[i], bi = b[i];
-    c[i] = op == BinaryOp::kAdd ? ai + bi : op == BinaryOp::kSub ? ai - bi : ai * bi;
+    c[i] = BinaryOf(op, a[i], b[i]);
   }
 }
 
@@ -160,33 +100,28 @@ __global__ void DropoutKernel(int64_t n, float p, float scale, uint64_t seed, ui
   // units and the backward pass (this kernel applied to dy) regenerates the forward's mask.
   const int64_t stride = static_cast<int64_t>(gridDim.x) * blockDim.x;
   for (int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += stride)
-    y[i] = PhiloxUniform(seed, offset, static_cast<uint64_t>(i)) >= p ? x[i] * scale : 0.0f;
-}
-
-bool IsKnown(UnaryOp op) {
-  return static_cast<uint8_t>(op) <= static_cast<uint8_t>(UnaryOp::kAbs);
+    y[i] = DropoutOf(x[i], p, scale, seed, offset, static_cast<uint64_t>(i));
 }
 
 }  // namespace
 
-void UnaryForwardCuda(UnaryOp op, int64_t n, float alpha, const float* x, float* y) {
-  LATENT_CHECK(IsKnown(op), "UnaryForwardCuda: unknown UnaryOp ", static_cast<int>(op));
+void UnaryForwardCuda(Activation act, int64_t n, float alpha, const float* x, float* y) {
+  LATENT_CHECK(act < Activation::kCount, "UnaryForwardCuda: unknown op ", static_cast<int>(act));
   if (n <= 0) return;
-  LaunchKernel("UnaryForwardKernel", UnaryForwardKernel, BlocksFor(n, kThreads), kThreads, op, n,
+  LaunchKernel("UnaryForwardKernel", UnaryForwardKernel, BlocksFor(n, kThreads), kThreads, act, n,
                alpha, x, y);
 }
 
-void UnaryBackwardCuda(UnaryOp op, int64_t n, float alpha, const float* x, const float* y,
+void UnaryBackwardCuda(Activation act, int64_t n, float alpha, const float* x, const float* y,
                        const float* dy, float* dx) {
-  LATENT_CHECK(IsKnown(op), "UnaryBackwardCuda: unknown UnaryOp ", static_cast<int>(op));
+  LATENT_CHECK(act < Activation::kCount, "UnaryBackwardCuda: unknown op ", static_cast<int>(act));
   if (n <= 0) return;
-  LaunchKernel("UnaryBackwardKernel", UnaryBackwardKernel, BlocksFor(n, kThreads), kThreads, op, n,
+  LaunchKernel("UnaryBackwardKernel", UnaryBackwardKernel, BlocksFor(n, kThreads), kThreads, act, n,
                alpha, x, y, dy, dx);
 }
 
 void BinaryCuda(BinaryOp op, int64_t n, const float* a, const float* b, float* c) {
-  LATENT_CHECK(op == BinaryOp::kAdd || op == BinaryOp::kSub || op == BinaryOp::kMul,
-               "BinaryCuda: unknown BinaryOp ", static_cast<int>(op));
+  LATENT_CHECK(op < BinaryOp::kCount, "BinaryCuda: unknown op ", static_cast<int>(op));
   if (n <= 0) return;
   LaunchKernel("BinaryKernel", BinaryKernel, BlocksFor(n, kThreads), kThreads, op, n, a, b, c);
 }
@@ -224,7 +159,7 @@ void AddBiasRowsCuda(int64_t rows, int64_t cols, const float* bias, float* y) {
 void DropoutCuda(int64_t n, float p, uint64_t seed, uint64_t offset, const float* x, float* y) {
   if (n <= 0) return;
   LaunchKernel("DropoutKernel", DropoutKernel, BlocksFor(n, kThreads), kThreads, n, p,
-               1.0f / (1.0f - p), seed, offset, x, y);
+               DropoutScale(p), seed, offset, x, y);
 }
 
 }  // namespace latent::kernels

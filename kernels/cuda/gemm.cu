@@ -35,10 +35,10 @@
 #include <map>
 #include <mutex>
 
-#include "kernels/cuda/runtime.h"
-#include "kernels/error.h"
 #include "kernels/cuda/common.cuh"
 #include "kernels/cuda/launch.cuh"
+#include "kernels/cuda/runtime.h"
+#include "kernels/error.h"
 #include "kernels/gemm.h"
 
 namespace latent::kernels {
@@ -145,9 +145,7 @@ struct BiasAct {
   __device__ float Bias(int64_t col) const { return bias != nullptr ? bias[col] : 0.0f; }
   __device__ float Apply(float v, float b) const {
     if (bias != nullptr) v += b;  // skipped, not `+ 0`: -0 + 0 would be +0
-    if constexpr (kAct == Activation::kRelu) return v < 0.0f ? 0.0f : v;  // NaN stays NaN
-    if constexpr (kAct == Activation::kSigmoid) return cuda_detail::Sigmoid(v);
-    return v;
+    return Activate(kAct, v, 0.0f);
   }
 };
 
@@ -265,8 +263,7 @@ int64_t MultiprocessorCount() {
   std::lock_guard<std::mutex> lock(mutex);
   const auto [it, first] = counts.try_emplace(device, 0);
   if (first) {
-    LATENT_CUDA_CHECK(
-        cudaDeviceGetAttribute(&it->second, cudaDevAttrMultiProcessorCount, device));
+    LATENT_CUDA_CHECK(cudaDeviceGetAttribute(&it->second, cudaDevAttrMultiProcessorCount, device));
   }
   return it->second;
 }
@@ -324,8 +321,10 @@ void GemmBiasActCuda(int64_t M, int64_t N, int64_t K, const float* A, int64_t ld
     case Activation::kSigmoid:
       return Launch<false, true>(M, N, K, 1.0f, A, lda, B, ldb, 0.0f, C, ldc,
                                  BiasAct<Activation::kSigmoid>{bias});
+    default: break;
   }
-  LATENT_FAIL("GemmBiasActCuda: unknown Activation ", static_cast<int>(act));
+  LATENT_FAIL("GemmBiasActCuda: activation ", static_cast<int>(act),
+              " is not a GEMM epilogue (identity, relu or sigmoid)");
 }
 
 }  // namespace latent::kernels

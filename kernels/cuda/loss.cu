@@ -1,6 +1,6 @@
 // CUDA kernels for kernels/loss.h: per-row BCE-with-logits and squared error, forward and
-// backward. Float only; the CPU twins in kernels/cpu/loss.cc are the specification, and each
-// per-element term here is the same formula in the same order.
+// backward. Float only; the CPU twins in kernels/cpu/loss.cc are the specification, and both call
+// the per-element formulas of kernels/loss.h.
 //
 // rows: examples in the batch; cols: features per example (784 for MNIST).
 //
@@ -14,9 +14,9 @@
 #include <algorithm>
 #include <cstdint>
 
-#include "kernels/cuda/runtime.h"
 #include "kernels/cuda/common.cuh"
 #include "kernels/cuda/launch.cuh"
+#include "kernels/cuda/runtime.h"
 #include "kernels/loss.h"
 
 namespace latent::kernels {
@@ -28,23 +28,15 @@ using cuda_detail::ElementGrid;
 using cuda_detail::ForEachElement2d;
 using cuda_detail::LaunchKernel;
 using cuda_detail::RowBlocks;
-using cuda_detail::Sigmoid;
 
 constexpr int kThreads = 256;
 
-// The per-element terms, as the CPU writes them.
+// The per-element terms, as types: RowLossKernel is a template over them.
 struct BceTerm {
-  // max(x,0) - x t + log(1 + e^-|x|): log(1 - s(x)) would be log(0) once s(x) rounds to 1, and
-  // e^x overflows for x > 88; e^-|x| does neither.
-  __device__ float operator()(float x, float t) const {
-    return (x > 0.0f ? x : 0.0f) - x * t + log1pf(expf(-fabsf(x)));
-  }
+  __device__ float operator()(float x, float t) const { return BceWithLogitsOf(x, t); }
 };
 struct MseTerm {
-  __device__ float operator()(float a, float b) const {
-    const float diff = a - b;
-    return diff * diff;
-  }
+  __device__ float operator()(float a, float b) const { return SquaredErrorOf(a, b); }
 };
 
 template <typename Term>
@@ -64,20 +56,20 @@ __global__ void __launch_bounds__(kThreads)
 __global__ void BceWithLogitsBackwardKernel(int64_t rows, int64_t cols, const float* x,
                                             const float* t, const float* dout, float* dx,
                                             float* dt) {
-  // x, t, dx, dt: (rows, cols); dout: (rows). dl/dx = s(x) - t, dl/dt = -x.
+  // x, t, dx, dt: (rows, cols); dout: (rows)
   ForEachElement2d(rows, cols, [&](int64_t r, int64_t c) {
     const int64_t i = r * cols + c;
-    dx[i] = dout[r] * (Sigmoid(x[i]) - t[i]);
-    if (dt != nullptr) dt[i] = -dout[r] * x[i];
+    dx[i] = BceWithLogitsGradLogit(x[i], t[i], dout[r]);
+    if (dt != nullptr) dt[i] = BceWithLogitsGradTarget(x[i], dout[r]);
   });
 }
 
 __global__ void MseBackwardKernel(int64_t rows, int64_t cols, const float* a, const float* b,
                                   const float* dout, float* da, float* db) {
-  // a, b, da, db: (rows, cols); dout: (rows). dl/da = 2 (a - b) = -dl/db.
+  // a, b, da, db: (rows, cols); dout: (rows)
   ForEachElement2d(rows, cols, [&](int64_t r, int64_t c) {
     const int64_t i = r * cols + c;
-    const float grad_a = 2.0f * dout[r] * (a[i] - b[i]);
+    const float grad_a = SquaredErrorGrad(a[i], b[i], dout[r]);
     if (da != nullptr) da[i] = grad_a;
     if (db != nullptr) db[i] = -grad_a;
   });

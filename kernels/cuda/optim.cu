@@ -1,6 +1,6 @@
 // CUDA kernels for kernels/optim.h: fused Adam and SGD with momentum over the one flat parameter
-// buffer. The CPU twins in kernels/cpu/optim.cc are the specification; the per-parameter update
-// is the same formula in the same order.
+// buffer. The CPU twins in kernels/cpu/optim.cc are the specification; both apply the
+// per-parameter updates of kernels/optim.h.
 //
 // n: number of parameters; p, g and the optimizer state (m, v or velocity): (n).
 //
@@ -13,10 +13,10 @@
 #include <algorithm>
 #include <cstdint>
 
-#include "kernels/cuda/runtime.h"
-#include "kernels/error.h"
 #include "kernels/cuda/common.cuh"
 #include "kernels/cuda/launch.cuh"
+#include "kernels/cuda/runtime.h"
+#include "kernels/error.h"
 #include "kernels/optim.h"
 
 namespace latent::kernels {
@@ -27,16 +27,6 @@ using cuda_detail::BlocksFor;
 using cuda_detail::LaunchKernel;
 
 constexpr int kThreads = 256;
-
-// One parameter's Adam step, in the CPU's order of operations.
-__device__ __forceinline__ void AdamStep(const AdamParams& hp, float g, float& p, float& m,
-                                         float& v) {
-  m = hp.beta1 * m + (1.0f - hp.beta1) * g;
-  v = hp.beta2 * v + (1.0f - hp.beta2) * g * g;
-  // eps outside the sqrt, after the bias correction, where torch.optim.Adam adds it.
-  const float denom = sqrtf(v / hp.bias_correction2) + hp.eps;
-  p -= hp.lr * (m / hp.bias_correction1) / denom;
-}
 
 __global__ void AdamKernel(int64_t n, int64_t vec_count, AdamParams hp, float* p, const float* g,
                            float* m, float* v) {
@@ -61,14 +51,10 @@ __global__ void AdamKernel(int64_t n, int64_t vec_count, AdamParams hp, float* p
 
 __global__ void SgdKernel(int64_t n, float lr, float momentum, float* p, const float* g,
                           float* velocity) {
-  // p, g, velocity: (n). velocity starts at zero, so the first step is v = g, as in PyTorch.
+  // p, g, velocity: (n)
   const int64_t stride = static_cast<int64_t>(gridDim.x) * blockDim.x;
-  for (int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < n;
-       i += stride) {
-    const float vel = momentum * velocity[i] + g[i];
-    velocity[i] = vel;
-    p[i] -= lr * vel;
-  }
+  for (int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += stride)
+    SgdStep(lr, momentum, g[i], p[i], velocity[i]);
 }
 
 }  // namespace

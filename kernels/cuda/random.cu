@@ -14,10 +14,10 @@
 //      samples). measured speed: not yet measured (no GPU)
 #include <cstdint>
 
-#include "kernels/cuda/runtime.h"
-#include "kernels/philox.h"
 #include "kernels/cuda/common.cuh"
 #include "kernels/cuda/launch.cuh"
+#include "kernels/cuda/runtime.h"
+#include "kernels/philox.h"
 #include "kernels/random.h"
 
 namespace latent::kernels {
@@ -42,7 +42,7 @@ __global__ void UniformKernel(int64_t n, uint64_t seed, uint64_t offset, const f
       const int64_t i = block * 4 + k;
       if (i >= n) break;
       const float u = UniformFromBits(words.v[k]);
-      y[i] = p == nullptr ? u : (u < p[i] ? 1.0f : 0.0f);
+      y[i] = p == nullptr ? u : BernoulliOf(u, p[i]);
     }
   }
 }

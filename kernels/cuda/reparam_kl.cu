@@ -16,10 +16,9 @@
 #include <algorithm>
 #include <cstdint>
 
-#include "kernels/cuda/runtime.h"
-#include "kernels/philox.h"
 #include "kernels/cuda/common.cuh"
 #include "kernels/cuda/launch.cuh"
+#include "kernels/cuda/runtime.h"
 #include "kernels/reparam_kl.h"
 
 namespace latent::kernels {
@@ -39,17 +38,13 @@ __global__ void __launch_bounds__(kThreads)
   const int lane = threadIdx.x % 32;
   for (int64_t b = static_cast<int64_t>(blockIdx.x) * kWarps + threadIdx.x / 32; b < B;
        b += static_cast<int64_t>(gridDim.x) * kWarps) {
-    double kl_sum = 0.0;  // sum_d (1 + logvar - mu^2 - e^logvar), as on the CPU
+    double kl_sum = 0.0;  // sum_d KlTerm, as on the CPU
     for (int64_t d = lane; d < D; d += 32) {
       const int64_t i = b * D + d;
-      const float m = mu[i], lv = logvar[i];
-      const float eps = PhiloxNormal<float>(seed, offset, static_cast<uint64_t>(i));
-      const float sigma = expf(lv / 2.0f);
-      z[i] = m + sigma * eps;
-      kl_sum += 1.0f + lv - m * m - expf(lv);  // the term in float, as the CPU computes it in T
+      kl_sum += ReparamKlForwardAt(seed, offset, i, mu[i], logvar[i], z[i]);
     }
     kl_sum = WarpSum(kl_sum);
-    if (lane == 0) kl[b] = static_cast<float>(-0.5 * kl_sum);
+    if (lane == 0) kl[b] = KlOfTermSum<float>(kl_sum);
   }
 }
 
@@ -64,19 +59,8 @@ __global__ void __launch_bounds__(kThreads)
        b += static_cast<int64_t>(gridDim.x) * kWarps) {
     for (int64_t d = lane; d < D; d += 32) {
       const int64_t i = b * D + d;
-      float grad_mu = 0.0f, grad_logvar = 0.0f;
-      if (dz != nullptr) {  // z = mu + e^(logvar/2) eps
-        const float eps = PhiloxNormal<float>(seed, offset, static_cast<uint64_t>(i));
-        grad_mu += dz[i];
-        grad_logvar += dz[i] * eps * expf(logvar[i] / 2.0f) / 2.0f;
-      }
-      if (dkl != nullptr) {  // kl = -1/2 sum (1 + logvar - mu^2 - e^logvar)
-        grad_mu += dkl[b] * mu[i];
-        grad_logvar += dkl[b] * (expf(logvar[i]) - 1.0f) / 2.0f;
-      }
-      // `=`, not `+=`: the kernel writes its gradients; the autograd engine accumulates them.
-      dmu[i] = grad_mu;
-      dlogvar[i] = grad_logvar;
+      ReparamKlBackwardAt(seed, offset, i, mu[i], logvar[i], dz != nullptr ? dz + i : nullptr,
+                          dkl != nullptr ? dkl + b : nullptr, dmu[i], dlogvar[i]);
     }
   }
 }

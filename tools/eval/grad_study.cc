@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "kernels/error.h"
+#include "kernels/reparam_kl.h"
 
 namespace latent {
 namespace {
@@ -131,12 +132,12 @@ ReparamKlClosedForm ReparamKlGradients(const Tensor& mu, const Tensor& logvar, c
       const double sigma = std::exp(lv[i] / 2);
       eps[i] = (zz[i] - m[i]) / sigma;
       mu_z[i] = g[i];
-      mu_kl[i] = w[b] * m[i];
-      lv_z[i] = g[i] * eps[i] * sigma / 2;
-      lv_kl[i] = w[b] * (std::exp(lv[i]) - 1) / 2;
+      mu_kl[i] = kernels::KlGradMu(m[i], w[b]);
+      lv_z[i] = kernels::ReparamGradLogvar(lv[i], eps[i], g[i]);
+      lv_kl[i] = kernels::KlGradLogvar(lv[i], w[b]);
       dmu[i] = mu_z[i] + mu_kl[i];
       dlv[i] = lv_z[i] + lv_kl[i];
-      kl[b] -= (1 + lv[i] - m[i] * m[i] - std::exp(lv[i])) / 2;
+      kl[b] -= kernels::KlTerm(m[i], lv[i]) / 2;
     }
   }
   const auto t = [&](const std::vector<double>& v) { return Tensor::FromVector(v, {B, D}); };

@@ -15,8 +15,8 @@
 namespace latent {
 namespace {
 
+using kernels::Activation;
 using kernels::BinaryOp;
-using kernels::UnaryOp;
 
 // Rows per piece when a whole split is transformed or classified: bounds the temporaries (the
 // broadcast statistics, the logits) whatever the split's size.
@@ -32,7 +32,7 @@ Standardizer FitStandardizer(const Tensor& x) {
   // (the sum, then the division): about 1e-7 relative.
   const int64_t N = x.size(0), D = x.size(1);
   Standardizer s;
-  s.mean = math::Unary(UnaryOp::kScale, math::ColumnSum(x), 1.0 / static_cast<double>(N));
+  s.mean = math::Unary(Activation::kScale, math::ColumnSum(x), 1.0 / static_cast<double>(N));
   // Two passes (center, then square) rather than E[x^2] - E[x]^2, which cancels catastrophically
   // for a feature whose mean is large against its spread.
   Tensor sum_squares = Tensor::Zeros({D}, DType::kF32, x.device());
@@ -40,7 +40,7 @@ Standardizer FitStandardizer(const Tensor& x) {
     const Tensor rows = x.Rows(begin, std::min(N, begin + kChunkRows));
     const Tensor centered =
         math::Binary(BinaryOp::kSub, rows, math::ColumnBroadcast(s.mean, rows.shape()));
-    math::AddInPlace(sum_squares, math::ColumnSum(math::Unary(UnaryOp::kSquare, centered)));
+    math::AddInPlace(sum_squares, math::ColumnSum(math::Unary(Activation::kSquare, centered)));
   }
   const std::vector<float> mean = s.mean.ToVector<float>();
   const std::vector<float> sums = sum_squares.ToVector<float>();
