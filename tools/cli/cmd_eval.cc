@@ -21,7 +21,6 @@
 #include "core/io/file_util.h"
 #include "tools/eval/metrics.h"
 #include "tools/eval/pca.h"
-#include "core/random.h"
 #include "tools/eval/analysis.h"
 #include "tools/eval/linear_probe.h"
 #include "tools/eval/one_class.h"
@@ -119,8 +118,8 @@ int RunEval(const Args& args) {
       {"test-limit", "0", "use only the first N test images (0: all)"},
       {"train-limit", "0", "use only the first N training images for PCA and probes (0: all)"},
       {"binarize", "",
-       "binarize test images (Bernoulli of the grey level, fixed by --seed) for the loss and the "
-       "likelihood: true or false (default: as the run was trained)"},
+       "binarize test images for the loss and the likelihood, with the draw the run's training "
+       "was tested on (fixed by the run's seed): true or false (default: as the run was trained)"},
       {"iwae-k", "5000", "VAEs: importance samples per test image (0: skip the estimate)"},
       {"iwae-limit", "0", "VAEs: estimate the likelihood on the first N test images (0: all)"},
       {"iwae-chunk", "500", "VAEs: importance samples decoded per image in one batch"},
@@ -175,11 +174,10 @@ int RunEval(const Args& args) {
               std::to_string(test.size()) + " test images from `" + data_dir + "`.");
 
   // --- the test loss and the reconstruction error -----------------------------------------------
-  // One binarization of the test set, fixed by the seed, for the loss and the likelihood alike.
-  Dataset scored = test;
-  if (binarize)
-    scored.images = Bernoulli(test.images, seed ^ 0x5eed, StreamOffset(Stream::kBinarize, 0));
-  const Evaluation eval = Evaluate(model, scored, batch, seed, /*binarize=*/false);
+  // The run's seed, not --seed, draws the binarization: the loss is then of the images training
+  // reported its test loss on.
+  const Dataset scored = binarize ? BinarizeTestSet(test, run.options.seed) : test;
+  const Evaluation eval = Evaluate(model, scored, batch, seed);
   const std::vector<double> errors = ReconstructionErrors(model, test, batch);
   const double squared_error = Mean(errors);
   Json test_json = Json::MakeObject();
