@@ -11,9 +11,19 @@
 namespace latent {
 
 // What a Philox stream is used for. Offsets carry it in their top 16 bits, so two uses of one seed
-// (initialization, shuffling, the VAE's noise, ...) never draw the same numbers.
+// (initialization, shuffling, the VAE's noise, ...) never draw the same numbers. kBinarize draws
+// the training batches' binarization, kTestBinarize the test set's (core/io/dataset.h).
 enum class Stream : uint64_t {
-  kInit = 1, kShuffle, kNoise, kBinarize, kSample, kCorrupt, kDropout, kEval, kImportance
+  kInit = 1,
+  kShuffle,
+  kNoise,
+  kBinarize,
+  kSample,
+  kCorrupt,
+  kDropout,
+  kEval,
+  kImportance,
+  kTestBinarize
 };
 inline uint64_t StreamOffset(Stream stream, uint64_t index) {
   return (static_cast<uint64_t>(stream) << 48) | (index & ((uint64_t{1} << 48) - 1));

@@ -81,7 +81,7 @@ TEST_F(EvalMnist, BatchedCodesAndErrorsMatchTheModelsOwnNumbers) {
   const std::vector<double> errors = ReconstructionErrors(*ae, test, 64);
   ASSERT_EQ(errors.size(), 300u);
   const double mean = std::accumulate(errors.begin(), errors.end(), 0.0) / 300.0;
-  const double sqerr = Evaluate(*ae, test, 100, 1, false).parts.at("sqerr");
+  const double sqerr = Evaluate(*ae, test, 100, 1).parts.at("sqerr");
   EXPECT_NEAR(mean, sqerr, 1e-4 * sqerr);
 }
 

@@ -26,8 +26,8 @@ TEST(JsonTest, ParsesEveryKindOfValue) {
   const Json j = Json::Parse(
       R"( {"n": null, "t": true, "f": false, "i": -42, "x": 1.5e3, "s": "hi",)"
       R"( "a": [1, [2, {}], []], "o": {"k": "v"}} )");
-  ASSERT_TRUE(j.IsObject());
-  EXPECT_TRUE(j.At("n").IsNull());
+  ASSERT_EQ(j.type(), Json::Type::kObject);
+  EXPECT_EQ(j.At("n").type(), Json::Type::kNull);
   EXPECT_TRUE(j.At("t").AsBool());
   EXPECT_FALSE(j.At("f").AsBool());
   EXPECT_EQ(j.At("i").AsInt64(), -42);
@@ -37,7 +37,7 @@ TEST(JsonTest, ParsesEveryKindOfValue) {
   ASSERT_EQ(a.size(), 3u);
   EXPECT_EQ(a[0].AsInt64(), 1);
   EXPECT_EQ(a[1].AsArray()[0].AsInt64(), 2);
-  EXPECT_TRUE(a[1].AsArray()[1].IsObject());
+  EXPECT_EQ(a[1].AsArray()[1].type(), Json::Type::kObject);
   EXPECT_TRUE(a[2].AsArray().empty());
   EXPECT_EQ(j.At("o").At("k").AsString(), "v");
   EXPECT_TRUE(j.Contains("o"));

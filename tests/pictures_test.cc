@@ -87,5 +87,73 @@ TEST(Pictures, FiltersOfTheFirstPixelReadingLayer) {
   EXPECT_GT(h, 2 * 56);
 }
 
+// Ten test images of 4x4, one of each digit: every pair the latent walks look for is there.
+Dataset TenDigits() {
+  Dataset d;
+  d.height = d.width = 4;
+  d.num_classes = 10;
+  d.images = RandomUniform({10, 16}, 6, 0);
+  std::vector<int32_t> labels(10);
+  for (int32_t i = 0; i < 10; ++i) labels[i] = i;
+  d.labels = Tensor::FromVector(labels, {10});
+  return d;
+}
+
+std::vector<std::string> Files(const std::vector<Picture>& pictures) {
+  std::vector<std::string> files;
+  for (const Picture& p : pictures) files.push_back(p.file);
+  return files;
+}
+
+TEST(Pictures, ReportPicturesDependOnTheModelAndTheRun) {
+  latent::testing::ScratchDir dir("pictures_report");
+  const ModelShape shape{4, 4, 10};
+  const Dataset test = TenDigits();
+  std::unique_ptr<Model> vae =
+      latent::testing::MakeModel("vae", shape, {"latent-dim=2", "hidden=8"});
+  vae->params().Allocate(Device::Cpu(), 1);
+  WriteText(dir.Path("metrics.csv"), "epoch,train_loss,test_loss\n1,130.5,120.25\n");
+  const std::vector<Picture> all =
+      WriteReportPictures(dir.dir(), *vae, test, shape, dir.dir(), 1, 4);
+  EXPECT_EQ(Files(all), (std::vector<std::string>{"reconstructions.png", "samples.png",
+                                                  "interpolation.png", "manifold.png", "codes.png",
+                                                  "filters.png", "loss_curves.png"}));
+  for (const Picture& p : all) {
+    EXPECT_NE(PngSize(dir.Path(p.file)).first, 0) << p.file;
+    EXPECT_FALSE(p.caption.empty()) << p.file;
+  }
+  EXPECT_EQ(all[2].caption, "latent walks between pairs of test images: linear, then spherical");
+
+  // An autoencoder has no prior to sample, and a run without metrics.csv no loss curves.
+  latent::testing::ScratchDir ae_dir("pictures_report_ae");
+  std::unique_ptr<Model> ae = latent::testing::MakeModel("ae", shape, {"latent-dim=3"});
+  ae->params().Allocate(Device::Cpu(), 1);
+  const std::vector<Picture> some =
+      WriteReportPictures(ae_dir.dir(), *ae, test, shape, ae_dir.dir(), 1, 4);
+  EXPECT_EQ(Files(some), (std::vector<std::string>{"reconstructions.png", "interpolation.png",
+                                                   "codes.png", "filters.png"}));
+  EXPECT_EQ(some[1].caption, "latent walks between pairs of test images (linear)");
+  EXPECT_EQ(some[2].caption, "test codes on their two principal components");
+}
+
+TEST(Pictures, DenoisingAndRocPicturesGoIntoTheDirectory) {
+  latent::testing::ScratchDir dir("pictures_sections");
+  const ModelShape shape{4, 4, 10};
+  const Dataset test = TenDigits();
+  DenoisingResult noise;
+  noise.noise = "gaussian";
+  noise.noisy_examples = test.images.Rows(0, 3);
+  noise.output_examples = test.images.Rows(3, 6);
+  EXPECT_EQ(WriteDenoisingPicture(dir.dir(), test, {noise}, shape).file, "denoising.png");
+  const int one_noise = PngSize(dir.Path("denoising.png")).second;
+  WriteDenoisingPicture(dir.dir(), test, {noise, noise}, shape);
+  // Under the clean row, two rows per noise (corrupted, denoised) of 4 x 2 pixels and a gap of 2.
+  EXPECT_EQ(PngSize(dir.Path("denoising.png")).second - one_noise, 2 * (8 + 2));
+  AnomalyResult anomaly;
+  anomaly.per_digit = {{0, 0.75, {{0, 0}, {0.5, 1}, {1, 1}}}};
+  EXPECT_EQ(WriteRocPicture(dir.dir(), anomaly).file, "roc.png");
+  EXPECT_EQ(PngSize(dir.Path("roc.png")), std::make_pair(640, 480));
+}
+
 }  // namespace
 }  // namespace latent

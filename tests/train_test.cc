@@ -31,7 +31,7 @@ TEST_F(MnistTraining, VaeTestLossFallsBelowBound) {
   const Dataset test = LoadDataset(dir_, "t10k", Device::Cpu(), 2000);
   std::unique_ptr<Model> vae = latent::testing::MakeModel("vae", {28, 28, 10});
   vae->params().Allocate(Device::Cpu(), 1);
-  const Evaluation before = Evaluate(*vae, test, 500, 1, false);
+  const Evaluation before = Evaluate(*vae, test, 500, 1);
   TrainOptions options;
   options.epochs = 3;
   const std::vector<EpochMetrics> history = Train(*vae, train, test, options, [](auto&) {});
@@ -77,8 +77,7 @@ TEST_F(MnistTraining, RunDirectoryReloadsTheSameModel) {
   SaveRun(dir, *vae, RunConfig(info, values, shape, TrainOptions(), dir_));
   LoadedRun loaded = LoadRun(dir, Device::Cpu());
   EXPECT_EQ(loaded.model->params().count(), vae->params().count());
-  EXPECT_EQ(Evaluate(*loaded.model, test, 128, 1, false).loss,
-            Evaluate(*vae, test, 128, 1, false).loss);
+  EXPECT_EQ(Evaluate(*loaded.model, test, 128, 1).loss, Evaluate(*vae, test, 128, 1).loss);
   std::filesystem::remove_all(dir);
 }
 

@@ -190,7 +190,7 @@ TEST_F(VariantMnist, VaeGaussianDecoderLearnsAFiniteVariance) {
   const Dataset test = LoadDataset(dir_, "t10k", Device::Cpu(), 1000);
   std::unique_ptr<Model> vae =
       Build("vae", {"hidden=200", "decoder=gaussian", "variance=learned"});
-  const Evaluation before = Evaluate(*vae, test, 500, 1, false);
+  const Evaluation before = Evaluate(*vae, test, 500, 1);
   const std::vector<EpochMetrics> h = TrainModel(*vae, train, test, 3, 128);
   EXPECT_LT(h.back().test.loss, before.loss);
   EXPECT_LT(h[2].test.loss, h[0].test.loss);

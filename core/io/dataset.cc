@@ -28,6 +28,12 @@ Dataset LoadDataset(const std::string& dir, const std::string& split, Device dev
   return data;
 }
 
+Dataset BinarizeTestSet(const Dataset& test, uint64_t seed) {
+  Dataset binary = test;
+  binary.images = Bernoulli(test.images, seed, StreamOffset(Stream::kTestBinarize, 0));
+  return binary;
+}
+
 BatchSampler::BatchSampler(const Dataset& data, int64_t batch_size, bool shuffle, uint64_t seed,
                            uint64_t epoch)
     : data_(data), n_(data.size()), batch_size_(batch_size) {

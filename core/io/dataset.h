@@ -28,6 +28,14 @@ struct Dataset {
 Dataset LoadDataset(const std::string& dir, const std::string& split, Device device,
                     int64_t limit = -1);
 
+// The test set with each grey level p replaced by a Bernoulli(p) draw: the one binarization on
+// which a run trained with dynamic binarization is tested, by training after each epoch and by
+// `latent eval` alike, so that both report losses of the same images. Drawn from the stream
+// (seed, Stream::kTestBinarize) with pixel j of image i at counter i * H*W + j, so the first n
+// images binarize alike whether the set holds n of them or all (a --test-limit slice of a run
+// is scored on the images its training saw).
+Dataset BinarizeTestSet(const Dataset& test, uint64_t seed);
+
 // The minibatches of one epoch, in the order of a seeded permutation (or in order when not
 // shuffled). The last batch may be smaller.
 class BatchSampler {

@@ -24,8 +24,8 @@ class Json {
   Json(std::nullptr_t) {}
   Json(bool value) : type_(Type::kBool), bool_(value) {}
   // Any arithmetic type but bool becomes a number (int, int64_t, size_t, float, double).
-  template <typename T, std::enable_if_t<std::is_arithmetic_v<T> && !std::is_same_v<T, bool>,
-                                         int> = 0>
+  template <typename T,
+            std::enable_if_t<std::is_arithmetic_v<T> && !std::is_same_v<T, bool>, int> = 0>
   Json(T value) : type_(Type::kNumber), number_(static_cast<double>(value)) {}
   Json(const char* value) : type_(Type::kString), string_(value) {}
   Json(std::string value) : type_(Type::kString), string_(std::move(value)) {}
@@ -41,12 +41,6 @@ class Json {
   std::string Dump(int indent = -1) const;
 
   Type type() const { return type_; }
-  bool IsNull() const { return type_ == Type::kNull; }
-  bool IsBool() const { return type_ == Type::kBool; }
-  bool IsNumber() const { return type_ == Type::kNumber; }
-  bool IsString() const { return type_ == Type::kString; }
-  bool IsArray() const { return type_ == Type::kArray; }
-  bool IsObject() const { return type_ == Type::kObject; }
 
   // Typed access; each throws latent::Error naming the expected and the actual type.
   bool AsBool() const;
@@ -65,7 +59,7 @@ class Json {
   void Push(Json value);  // appends to an array
 
  private:
-  const Json& Expect(Type type) const;  // *this, or throws naming both types
+  const Json& Expect(Type type) const;             // *this, or throws naming both types
   const Json* Find(const std::string& key) const;  // nullptr when missing
   void DumpTo(std::string& out, int indent, int depth) const;
 

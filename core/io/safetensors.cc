@@ -154,8 +154,8 @@ std::vector<NamedArray> Decode(const std::string& bytes,
   } catch (const Error& e) {
     LATENT_FAIL("the header is not valid JSON: ", e.what());
   }
-  LATENT_CHECK(header.IsObject(), "expected the header to be a JSON object, found ",
-               header.Dump().substr(0, 40));
+  LATENT_CHECK(header.type() == Json::Type::kObject,
+               "expected the header to be a JSON object, found ", header.Dump().substr(0, 40));
 
   const std::string_view data(bytes.data() + kLengthBytes + header_size, rest - header_size);
   std::vector<NamedArray> arrays;

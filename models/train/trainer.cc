@@ -102,16 +102,13 @@ Tensor MaybeBinarize(const Tensor& x, bool binarize, uint64_t seed, uint64_t ind
 
 }  // namespace
 
-Evaluation Evaluate(Model& model, const Dataset& data, int64_t batch_size, uint64_t seed,
-                    bool binarize) {
+Evaluation Evaluate(Model& model, const Dataset& data, int64_t batch_size, uint64_t seed) {
   NoGradGuard no_grad;
   BatchSampler batches(data, batch_size, /*shuffle=*/false, seed, 0);
   LossTotals totals;
   for (int64_t b = 0; b < batches.num_batches(); ++b) {
-    // The test binarization is fixed by the seed (index past any training draw), so evaluations
-    // of one run are comparable across epochs.
-    const Tensor x = MaybeBinarize(batches.Images(b), binarize, seed ^ 0x5eed, b);
-    totals.Add(model.Loss(x, batches.Labels(b), {seed, static_cast<uint64_t>(b), false}));
+    totals.Add(
+        model.Loss(batches.Images(b), batches.Labels(b), {seed, static_cast<uint64_t>(b), false}));
   }
   return totals.PerExample(data.size());
 }
@@ -120,6 +117,8 @@ std::vector<EpochMetrics> Train(Model& model, const Dataset& train, const Datase
                                 const TrainOptions& options,
                                 const std::function<void(const EpochMetrics&)>& on_epoch) {
   Adam adam(model.params(), options.lr);
+  // Drawn once: every epoch's test loss is of the same images, so epochs compare.
+  const Dataset scored_test = options.binarize ? BinarizeTestSet(test, options.seed) : test;
   std::vector<EpochMetrics> history;
   ProfiledSteps profiled(options, train.images.device());
   uint64_t step = 0;
@@ -170,7 +169,7 @@ std::vector<EpochMetrics> Train(Model& model, const Dataset& train, const Datase
     LATENT_CHECK(std::isfinite(m.train.loss), "training diverged: the mean training loss of epoch ",
                  epoch, " is ", m.train.loss, " (steps ", step - batches.num_batches() + 1, "..",
                  step, "); try a smaller --lr. The checkpoint of the last finite epoch is kept.");
-    m.test = Evaluate(model, test, options.batch_size, options.seed, options.binarize);
+    m.test = Evaluate(model, scored_test, options.batch_size, options.seed);
     history.push_back(m);
     on_epoch(m);
   }

@@ -41,11 +41,14 @@ struct EpochMetrics {
   double seconds = 0.0;  // training time of the epoch (evaluation excluded)
 };
 
-// Evaluates `model` on every example of `data` (no graph recorded), in batches.
-Evaluation Evaluate(Model& model, const Dataset& data, int64_t batch_size, uint64_t seed,
-                    bool binarize);
+// Evaluates `model` on every example of `data` as it is (no graph recorded), in batches; `seed`
+// fixes the model's own draws (a VAE's noise). A binarized run is evaluated on
+// BinarizeTestSet(test, seed) (core/io/dataset.h).
+Evaluation Evaluate(Model& model, const Dataset& data, int64_t batch_size, uint64_t seed);
 
-// Trains with Adam, calling `on_epoch` after each epoch (e.g. to log and checkpoint). Throws
+// Trains with Adam, calling `on_epoch` after each epoch (e.g. to log and checkpoint). With
+// options.binarize, each training batch is a fresh Bernoulli draw and the test loss is measured on
+// BinarizeTestSet(test, options.seed), the images `latent eval` scores too. Throws
 // latent::Error if the loss stops being finite, naming the epoch and step. Each step's phases sit
 // in NVTX ranges named "data", "forward", "backward" and "optimizer" (docs/profiling.md).
 std::vector<EpochMetrics> Train(Model& model, const Dataset& train, const Dataset& test,

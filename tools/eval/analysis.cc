@@ -3,9 +3,9 @@
 #include <algorithm>
 
 #include "core/autograd.h"
-#include "kernels/error.h"
 #include "core/ops.h"
 #include "core/random.h"
+#include "kernels/error.h"
 
 namespace latent {
 namespace {
@@ -14,7 +14,8 @@ namespace {
 template <typename Fn>
 void ForEachBatch(int64_t n, int64_t batch_size, Fn fn) {
   LATENT_CHECK(batch_size > 0, "batch size must be positive; found ", batch_size);
-  for (int64_t begin = 0; begin < n; begin += batch_size) fn(begin, std::min(n, begin + batch_size));
+  for (int64_t begin = 0; begin < n; begin += batch_size)
+    fn(begin, std::min(n, begin + batch_size));
 }
 
 Tensor RowsOrUndefined(const Tensor& t, int64_t begin, int64_t end) {
@@ -57,6 +58,12 @@ Tensor ReconstructAll(Model& model, const Tensor& images, const Tensor& labels,
   return StackRows(blocks);
 }
 
+double Mean(const std::vector<double>& values) {
+  double sum = 0.0;
+  for (double v : values) sum += v;
+  return values.empty() ? 0.0 : sum / static_cast<double>(values.size());
+}
+
 std::vector<double> RowSquaredErrors(const Tensor& a, const Tensor& b) {
   LATENT_CHECK(a.shape() == b.shape(), "row squared errors need equal shapes; found ",
                a.shape().ToString(), " and ", b.shape().ToString());
@@ -66,8 +73,7 @@ std::vector<double> RowSquaredErrors(const Tensor& a, const Tensor& b) {
 }
 
 std::vector<double> ReconstructionErrors(Model& model, const Dataset& data, int64_t batch_size) {
-  return RowSquaredErrors(ReconstructAll(model, data.images, data.labels, batch_size),
-                          data.images);
+  return RowSquaredErrors(ReconstructAll(model, data.images, data.labels, batch_size), data.images);
 }
 
 Dataset SelectLabel(const Dataset& data, int label) {

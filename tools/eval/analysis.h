@@ -20,6 +20,9 @@ Tensor EncodeAll(Model& model, const Dataset& data, int64_t batch_size = 500);
 std::vector<double> ReconstructionErrors(Model& model, const Dataset& data,
                                          int64_t batch_size = 500);
 
+// The arithmetic mean, summed in order (0 for no values): every per-image average of a report.
+double Mean(const std::vector<double>& values);
+
 // Per image, sum over pixels of (a - b)^2 for two (N, D) tensors on one device.
 std::vector<double> RowSquaredErrors(const Tensor& a, const Tensor& b);
 

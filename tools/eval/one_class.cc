@@ -3,9 +3,10 @@
 #include <algorithm>
 
 #include "kernels/error.h"
-#include "tools/eval/analysis.h"
 #include "models/train/run_dir.h"
 #include "models/vae/vae_core.h"
+#include "tools/eval/analysis.h"
+#include "tools/eval/iwae.h"
 
 namespace latent {
 
@@ -15,15 +16,10 @@ std::vector<double> AnomalyScores(Model& model, const Dataset& test, const Anoma
   auto* vae = dynamic_cast<VaeCore*>(&model);
   LATENT_CHECK(vae, "the likelihood score needs a VAE-family model (vae, beta-vae, cvae, "
                "conv-vae); use the reconstruction score for other autoencoders");
-  std::vector<double> scores;
-  const int64_t group = 100;  // images per call: group x min(k, 500) decoder rows
-  for (int64_t begin = 0; begin < test.size(); begin += group) {
-    const int64_t end = std::min(test.size(), begin + group);
-    for (double log_px : vae->ImportanceWeightedLogLikelihood(
-             test.images.Rows(begin, end), test.labels.Rows(begin, end), score.k,
-             seed + static_cast<uint64_t>(begin), std::min<int64_t>(score.k, 500)))
-      scores.push_back(-log_px);
-  }
+  std::vector<double> scores;  // at most 500 samples an image per call: kIwaeGroup x 500 rows
+  for (double log_px : IwaeLogLikelihoods(*vae, test.images, test.labels, score.k, seed,
+                                          std::min<int64_t>(score.k, 500)))
+    scores.push_back(-log_px);
   return scores;
 }
 

@@ -2,14 +2,17 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
 #include "core/autograd.h"
 #include "kernels/error.h"
+#include "models/vae/vae_core.h"
+#include "tools/eval/analysis.h"
+#include "tools/eval/latent_walk.h"
 #include "tools/eval/pca.h"
 #include "tools/plot/plot.h"
-#include "tools/eval/latent_walk.h"
 
 namespace latent {
 namespace {
@@ -211,8 +214,8 @@ void WriteLossCurves(const std::string& path, const std::string& metrics_csv) {
   const std::vector<std::string> header = SplitCsvLine(line);
   auto column = [&](const std::string& name) {
     const auto it = std::find(header.begin(), header.end(), name);
-    LATENT_CHECK(it != header.end(), metrics_csv, ": expected a column '", name, "', found: ",
-                 line);
+    LATENT_CHECK(it != header.end(), metrics_csv, ": expected a column '", name,
+                 "', found: ", line);
     return static_cast<size_t>(it - header.begin());
   };
   const size_t epoch = column("epoch"), train = column("train_loss"), test = column("test_loss");
@@ -257,6 +260,65 @@ void WriteRocCurves(const std::string& path, const std::vector<OneClassResult>& 
   options.diagonal = true;
   WriteLineChart(path, "One-class ROC: normal digit (AUROC)", "false positive rate",
                  "true positive rate", series, options);
+}
+
+Picture WriteDenoisingPicture(const std::string& dir, const Dataset& test,
+                              const std::vector<DenoisingResult>& denoising,
+                              const ModelShape& shape) {
+  const Picture picture{
+      "denoising.png",
+      "clean test images; each noise type, and the reconstruction of the noisy images"};
+  LATENT_CHECK(!denoising.empty(), "no denoising results to draw");
+  const int64_t shown = denoising.front().noisy_examples.size(0);
+  std::vector<TileRow> rows = {{"clean", test.images.Rows(0, shown)}};
+  for (const DenoisingResult& d : denoising) {
+    rows.push_back({d.noise, d.noisy_examples});
+    rows.push_back({"denoised", d.output_examples});
+  }
+  WriteDigitFigure(dir + "/" + picture.file, "Clean, corrupted, and reconstructed from corrupted",
+                   rows, shape);
+  return picture;
+}
+
+Picture WriteRocPicture(const std::string& dir, const AnomalyResult& anomaly) {
+  const Picture picture{"roc.png", "ROC curves, one per normal digit"};
+  WriteRocCurves(dir + "/" + picture.file, anomaly.per_digit);
+  return picture;
+}
+
+std::vector<Picture> WriteReportPictures(const std::string& dir, Model& model, const Dataset& test,
+                                         const ModelShape& shape, const std::string& run_dir,
+                                         uint64_t seed, int64_t batch_size) {
+  // A VAE has a prior to sample and walk on spherically (its mass sits at a typical norm).
+  const bool vae = dynamic_cast<VaeCore*>(&model) != nullptr;
+  std::vector<Picture> pictures;
+  const auto path = [&](const std::string& file) { return dir + "/" + file; };
+  WriteReconstructionPairs(path("reconstructions.png"), model, test, shape, 10, 3);
+  pictures.push_back({"reconstructions.png", "test images (odd rows) above their reconstructions"});
+  if (vae) {
+    WritePriorSamples(path("samples.png"), model, shape, 100, seed);
+    pictures.push_back({"samples.png", "decoded draws from the prior N(0, I)"});
+  }
+  WriteInterpolations(path("interpolation.png"), model, test, shape, 10, vae);
+  pictures.push_back({"interpolation.png",
+                      vae ? "latent walks between pairs of test images: linear, then spherical"
+                          : "latent walks between pairs of test images (linear)"});
+  if (vae && model.code_size() == 2) {
+    WriteManifold(path("manifold.png"), model, shape, 20);
+    pictures.push_back(
+        {"manifold.png", "the decoder over the prior: a 20 x 20 grid of inverse-CDF codes"});
+  }
+  WriteCodeScatter(path("codes.png"), EncodeAll(model, test, batch_size), test.labels);
+  pictures.push_back({"codes.png", model.code_size() == 2
+                                       ? "test codes coloured by digit"
+                                       : "test codes on their two principal components"});
+  if (WriteFilters(path("filters.png"), model, shape, 100))
+    pictures.push_back({"filters.png", "first-layer filters (each scaled to its own range)"});
+  if (std::filesystem::exists(run_dir + "/metrics.csv")) {
+    WriteLossCurves(path("loss_curves.png"), run_dir + "/metrics.csv");
+    pictures.push_back({"loss_curves.png", "loss per image by epoch (metrics.csv)"});
+  }
+  return pictures;
 }
 
 }  // namespace latent

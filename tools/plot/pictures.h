@@ -11,6 +11,7 @@
 #include "core/io/dataset.h"
 #include "models/model.h"
 #include "tools/eval/one_class.h"
+#include "tools/eval/report.h"
 
 namespace latent {
 
@@ -55,5 +56,22 @@ bool WriteFilters(const std::string& path, Model& model, const ModelShape& shape
 void WriteLossCurves(const std::string& path, const std::string& metrics_csv);
 // One ROC curve per normal digit, with the chance diagonal.
 void WriteRocCurves(const std::string& path, const std::vector<OneClassResult>& results);
+
+// The figures of `latent eval`'s report (tools/eval/report.h), each written into the directory
+// `dir` and returned as the file name and caption the report shows it with.
+//
+// The first test images, each noise's corruption of them and their reconstructions.
+Picture WriteDenoisingPicture(const std::string& dir, const Dataset& test,
+                              const std::vector<DenoisingResult>& denoising,
+                              const ModelShape& shape);
+// The ROC curves of one-class anomaly detection.
+Picture WriteRocPicture(const std::string& dir, const AnomalyResult& anomaly);
+// The closing pictures, in order: reconstructions; for VAEs, prior samples (drawn from `seed`);
+// latent walks (spherical ones too for VAEs); for VAEs with a 2-D code, the decoded grid; the
+// test codes (encoded batch_size at a time); the first-layer filters, when the model has them;
+// the loss curves, when `run_dir` has a metrics.csv.
+std::vector<Picture> WriteReportPictures(const std::string& dir, Model& model, const Dataset& test,
+                                         const ModelShape& shape, const std::string& run_dir,
+                                         uint64_t seed, int64_t batch_size);
 
 }  // namespace latent
