@@ -33,14 +33,14 @@ Dataset ThreeClasses(int64_t n, uint64_t seed) {
 TEST(Anomaly, EveryDigitWithTheRunsOptionsButItsOwnEpochs) {
   const Dataset train = ThreeClasses(90, 1), test = ThreeClasses(30, 2);
   const ModelShape shape{2, 2, 3};
-  Flags model_flags("train", FindModel("ae").flags);
-  model_flags.Set("latent-dim", "2");
+  HyperParams values(FindModel("ae").hyperparams);
+  values.Set("latent-dim", "2");
   TrainOptions run;
   run.epochs = 50;  // the run's own epochs: not those of the one-digit models
   run.batch_size = 16;
   run.lr = 1e-2;
   run.seed = 3;
-  const Json config = RunConfig(FindModel("ae"), model_flags, shape, run, "");
+  const Json config = RunConfig(FindModel("ae"), values, shape, run, "");
   const AnomalyResult r = MeasureAnomaly(config, run, 2, 3, train, test, AnomalyScore());
   EXPECT_EQ(r.epochs, 2);
   EXPECT_EQ(r.score.kind, AnomalyScore::kReconstruction);
