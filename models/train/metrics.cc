@@ -44,7 +44,8 @@ double ParseCell(const std::string& cell, const std::string& where) {
 std::string MetricsCsv(const std::vector<EpochMetrics>& history) {
   if (history.empty()) return "";
   std::string out = "epoch,train_loss,test_loss";
-  for (const auto& [name, v] : history.front().train.parts) out += ",train_" + name + ",test_" + name;
+  for (const auto& [name, v] : history.front().train.parts)
+    out += ",train_" + name + ",test_" + name;
   out += ",seconds\n";
   for (const EpochMetrics& m : history) {
     out += std::to_string(m.epoch) + ',' + Number(m.train.loss) + ',' + Number(m.test.loss);
