@@ -71,9 +71,10 @@ int RunEval(const Args& args) {
       LoadDataset(data_dir, "train", device, flags.GetInt("train-limit", 0, INT64_MAX));
   const Dataset test =
       LoadDataset(data_dir, "t10k", device, flags.GetInt("test-limit", 0, INT64_MAX));
-  LATENT_CHECK(test.features() == run.shape.features(), "the run's model takes ", run.shape.height,
-               "x", run.shape.width, " images; ", data_dir, " holds ", test.height, "x",
-               test.width);
+  CheckSameImageShape(train, test);
+  LATENT_CHECK(test.height == run.shape.height && test.width == run.shape.width,
+               "the run's model takes ", run.shape.height, "x", run.shape.width, " images; ",
+               data_dir, " holds ", test.height, "x", test.width);
   std::filesystem::create_directories(out);
 
   EvalReport report;
