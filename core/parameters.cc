@@ -1,5 +1,6 @@
 #include "core/parameters.h"
 
+#include "core/allocator.h"
 #include "core/random.h"
 
 namespace latent {
@@ -14,12 +15,29 @@ int Parameters::Declare(const std::string& name, const Shape& shape, Init init) 
   LATENT_CHECK(!allocated(), "parameter '", name, "' declared after the parameters were allocated");
   for (const Entry& e : entries_)
     LATENT_CHECK(e.name != name, "parameter '", name, "' declared twice");
+  const int64_t padded = (shape.numel() + kAlign - 1) / kAlign * kAlign;
+  // Shape bounds each parameter; this bounds their sum, so that the flat buffer's shape is valid.
+  LATENT_CHECK(total_ <= Shape::kMaxNumel - padded, "parameter '", name, "' of shape ",
+               shape.ToString(), ": expected a model of at most ", Shape::kMaxNumel,
+               " parameters, found ", total_, " before it");
   entries_.push_back({name, shape, init, total_});
-  total_ += (shape.numel() + kAlign - 1) / kAlign * kAlign;
+  total_ += padded;
   return static_cast<int>(entries_.size()) - 1;
 }
 
 void Parameters::Allocate(Device device, uint64_t seed, DType dtype) {
+  LATENT_CHECK(dtype != DType::kI32, "parameters are f32 or f64");
+  // Before the first buffer, so that a model too large for the device is reported by its size:
+  // its values and gradients on `device`, and the f32 buffer on the host they start from.
+  const std::string model = "a model of " + std::to_string(count()) + " parameters";
+  const std::string values = std::string(DTypeName(dtype)) + " values and gradients";
+  if (device.is_cpu()) {
+    CheckFitsInMemory(device, total_, 2 * ElementSize(dtype) + 4,
+                      model + " (" + values + ", f32 initial values)");
+  } else {
+    CheckFitsInMemory(device, total_, 2 * ElementSize(dtype), model + " (" + values + ")");
+    CheckFitsInMemory(Device::Cpu(), total_, 4, "the f32 initial values of " + model);
+  }
   Tensor host = Tensor::Zeros({total_}, DType::kF32, Device::Cpu());
   for (size_t i = 0; i < entries_.size(); ++i) {
     const Entry& e = entries_[i];
@@ -35,7 +53,6 @@ void Parameters::Allocate(Device device, uint64_t seed, DType dtype) {
         dst[k] = static_cast<float>((2.0 * src[k] - 1.0) * e.init.value);
     }
   }
-  LATENT_CHECK(dtype != DType::kI32, "parameters are f32 or f64");
   flat_values_ = (dtype == DType::kF32 ? host : host.ToDType(dtype)).To(device);
   flat_grads_ = Tensor::Zeros({total_}, dtype, device);
   values_.clear();

@@ -30,7 +30,8 @@ class Parameters {
   int Declare(const std::string& name, const Shape& shape, Init init);
   // Creates the flat buffers on `device`; parameter i is initialized from the Philox stream
   // (seed, StreamOffset(kInit, i)), so a seed fixes the initial model on every device. Training
-  // uses f32; f64 (CPU) exists for gradient checks of whole models.
+  // uses f32; f64 (CPU) exists for gradient checks of whole models. A model larger than the
+  // device's memory is an error naming its parameter count, before any buffer exists.
   void Allocate(Device device, uint64_t seed, DType dtype = DType::kF32);
 
   const Tensor& operator[](int index) const { return values_.at(index); }
