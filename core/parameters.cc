@@ -1,5 +1,7 @@
 #include "core/parameters.h"
 
+#include <cmath>
+
 #include "core/allocator.h"
 #include "core/random.h"
 
@@ -84,11 +86,26 @@ std::vector<NamedArray> Parameters::ToArrays() const {
 
 void Parameters::FromArrays(const std::vector<NamedArray>& arrays, const std::string& source) {
   LATENT_CHECK(allocated(), "parameters must be allocated before loading ", source);
+  // A tensor the model does not have means a file of another model (or of another version of
+  // this one): loading the rest would hide that.
+  for (const NamedArray& a : arrays) {
+    bool known = false;
+    std::string names;
+    for (const Entry& e : entries_) {
+      known = known || e.name == a.name;
+      names += (names.empty() ? "" : ", ") + e.name;
+    }
+    LATENT_CHECK(known, source, ": tensor '", a.name, "' is not a parameter of this model; "
+                 "expected only its ", entries_.size(), " parameters: ", names);
+  }
+  // Every parameter is checked before any is copied, so that a rejected file leaves the model as
+  // it was.
+  std::vector<const NamedArray*> sources(entries_.size(), nullptr);
   for (size_t i = 0; i < entries_.size(); ++i) {
     const Entry& e = entries_[i];
-    const NamedArray* found = nullptr;
     for (const NamedArray& a : arrays)
-      if (a.name == e.name) found = &a;
+      if (a.name == e.name) sources[i] = &a;
+    const NamedArray* found = sources[i];
     LATENT_CHECK(found != nullptr, source, ": parameter '", e.name, "' is missing");
     LATENT_CHECK(found->shape.size() == static_cast<size_t>(e.shape.ndim()), source,
                  ": parameter '", e.name, "' should have shape ", e.shape.ToString(), ", found ",
@@ -97,7 +114,15 @@ void Parameters::FromArrays(const std::vector<NamedArray>& arrays, const std::st
       LATENT_CHECK(found->shape[d] == e.shape[d], source, ": parameter '", e.name,
                    "' should have shape ", e.shape.ToString(), ", found dimension ", d, " = ",
                    found->shape[d]);
-    Tensor host = Tensor::FromVector(found->values, e.shape);
+    // A NaN or infinite weight (a diverged run's checkpoint, a damaged file) would load and then
+    // turn every output it touches into NaN, without a word.
+    for (size_t k = 0; k < found->values.size(); ++k)
+      LATENT_CHECK(std::isfinite(found->values[k]), source, ": parameter '", e.name, "' holds ",
+                   found->values[k], " at index ", k, " of its ", found->values.size(),
+                   " values; expected finite values");
+  }
+  for (size_t i = 0; i < entries_.size(); ++i) {
+    Tensor host = Tensor::FromVector(sources[i]->values, entries_[i].shape);
     values_[i].CopyFrom(values_[i].dtype() == DType::kF32 ? host : host.ToDType(values_[i].dtype()));
   }
 }

@@ -47,7 +47,9 @@ class Parameters {
 
   // Checkpoint I/O: every parameter by name, as f32 arrays on the host.
   std::vector<NamedArray> ToArrays() const;
-  // Loads values by name; every parameter must be present with its shape.
+  // Loads values by name; every parameter must be present with its shape and finite values, and
+  // every array must be a parameter. Throws latent::Error naming `source` and the tensor
+  // otherwise, before any value is changed.
   void FromArrays(const std::vector<NamedArray>& arrays, const std::string& source);
 
  private:
