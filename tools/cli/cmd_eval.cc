@@ -55,6 +55,7 @@ int RunEval(const Args& args) {
       {"anomaly-k", "100", "importance samples per image for --anomaly-score nll"}};
   for (const FlagSpec& f : DeviceFlags()) specs.push_back(f);
   Flags flags("eval", specs);
+  flags.DeclareSwitch("binarize");  // alone, true, as `latent train --binarize` is
   if (ParseOrPrintHelp(flags, args)) return 0;
   LATENT_CHECK(!flags.Get("run").empty(), "--run is required: the directory of a trained run");
   const std::string run_dir = flags.Get("run");
