@@ -21,7 +21,7 @@ using testing::ExpectErrorContaining;
 class CheckpointTest : public ::testing::Test {
  protected:
   // A run directory of a small VAE (4x4 images, 3 hidden units, a 2-D code): config.json and
-  // model.safetensors as SaveRun writes them.
+  // model.safetensors as SaveCheckpoint writes them.
   void SetUp() override {
     const ModelInfo& info = FindModel("vae");
     HyperParams values(info.hyperparams);
@@ -30,7 +30,8 @@ class CheckpointTest : public ::testing::Test {
     const ModelShape shape{4, 4, 10};
     model_ = info.create(values, shape);
     model_->params().Allocate(Device::Cpu(), 5);
-    SaveRun(scratch_.dir(), *model_, RunConfig(info, values, shape, TrainOptions(), "data"));
+    Trainer trainer(*model_, TrainOptions());
+    SaveCheckpoint(scratch_.dir(), RunConfig(info, values, shape, TrainOptions(), "data"), trainer);
   }
 
   // Rewrites model.safetensors with `arrays`; returns its path.

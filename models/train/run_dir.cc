@@ -5,6 +5,7 @@
 #include <system_error>
 
 #include "core/io/file_util.h"
+#include "core/io/idx.h"
 #include "core/io/safetensors.h"
 #include "models/train/metrics.h"
 
@@ -13,8 +14,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// Limits of what config.json may ask for. Image sides match the IDX loader's; labels are bytes.
-constexpr int64_t kMaxSide = 16384;
+// Limits of what config.json may ask for: image sides as the IDX loader's, labels are bytes.
 constexpr int64_t kMaxClasses = 256;
 constexpr int64_t kMaxEpochs = 1000000;
 constexpr int64_t kMaxBatch = int64_t{1} << 20;
@@ -99,7 +99,8 @@ std::unique_ptr<Model> ModelFromConfig(const Json& config, ModelShape* shape) {
   for (const auto& [name, value] : config.At("model_flags").AsObject())
     values.Set(name, value.AsString());
   const Json& data = config.At("data");
-  *shape = {IntIn(data, "data", "height", 1, kMaxSide), IntIn(data, "data", "width", 1, kMaxSide),
+  *shape = {IntIn(data, "data", "height", 1, kMaxImageSide),
+            IntIn(data, "data", "width", 1, kMaxImageSide),
             static_cast<int>(IntIn(data, "data", "num_classes", 1, kMaxClasses))};
   return info.create(values, *shape);
 }

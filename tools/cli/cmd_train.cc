@@ -155,9 +155,7 @@ int RunTrain(const Args& args) {
   }
   const Dataset train = LoadDataset(data_dir, "train", device, options.train_limit);
   const Dataset test = LoadDataset(data_dir, "t10k", device, options.test_limit);
-  LATENT_CHECK(train.height == test.height && train.width == test.width, "train images are ",
-               train.height, "x", train.width, " but test images are ", test.height, "x",
-               test.width, "; expected one size");
+  CheckSameImageShape(train, test);
   ModelShape shape{train.height, train.width, std::max(train.num_classes, test.num_classes)};
 
   std::unique_ptr<Model> model;
