@@ -66,4 +66,21 @@ void Adam::Step() {
       });
 }
 
+void Adam::Restore(const std::vector<float>& m, const std::vector<float>& v, int64_t steps,
+                   const std::string& source) {
+  const int64_t n = m_.numel();
+  LATENT_CHECK(static_cast<int64_t>(m.size()) == n && static_cast<int64_t>(v.size()) == n, source,
+               ": expected Adam moments of ", n, " values (the parameter buffer), found ",
+               m.size(), " and ", v.size());
+  LATENT_CHECK(steps >= 0, source, ": expected a step count >= 0, found ", steps);
+  for (int64_t i = 0; i < n; ++i) {
+    LATENT_CHECK(std::isfinite(m[i]) && std::isfinite(v[i]) && v[i] >= 0.0f, source,
+                 ": expected finite Adam moments (the second one >= 0), found m = ", m[i],
+                 ", v = ", v[i], " at index ", i);
+  }
+  m_.CopyFrom(Tensor::FromVector(m, {n}));
+  v_.CopyFrom(Tensor::FromVector(v, {n}));
+  t_ = steps;
+}
+
 }  // namespace latent

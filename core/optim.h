@@ -3,6 +3,8 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
+#include <vector>
 
 #include "core/parameters.h"
 
@@ -35,6 +37,15 @@ class Adam : public Optimizer {
        double eps = 1e-8);
   void Step() override;
   int64_t steps() const { return t_; }
+
+  // What a checkpoint keeps to continue exactly: both moments, laid out as the flat parameter
+  // buffer, and the step count (the bias corrections' exponent).
+  std::vector<float> first_moment() const { return m_.ToVector<float>(); }
+  std::vector<float> second_moment() const { return v_.ToVector<float>(); }
+  // Throws latent::Error naming `source` if a moment's size differs from the parameter buffer's,
+  // a value is not finite or a second moment is negative, or steps is negative.
+  void Restore(const std::vector<float>& m, const std::vector<float>& v, int64_t steps,
+               const std::string& source);
 
  private:
   double lr_, beta1_, beta2_, eps_;

@@ -61,18 +61,18 @@ TEST(Pictures, LossCurvesNeedTheirColumnsAndNumbers) {
   WriteText(missing, "epoch,train_loss\n1,130.5\n");
   latent::testing::ExpectErrorContaining(
       [&] { WriteLossCurves(dir.Path("x.png"), missing); },
-      {"missing.csv", "expected a column 'test_loss'"});
+      {"missing.csv line 1", "expected a header 'epoch,train_loss,test_loss"});
   const std::string ragged = dir.Path("ragged.csv");
-  WriteText(ragged, "epoch,train_loss,test_loss\n1,130.5,120\n2,110\n");
+  WriteText(ragged, "epoch,train_loss,test_loss,seconds\n1,130.5,120,1\n2,110,1\n");
   latent::testing::ExpectErrorContaining([&] { WriteLossCurves(dir.Path("x.png"), ragged); },
-                                         {"ragged.csv line 3", "expected 3 values, found 2"});
+                                         {"ragged.csv line 3", "expected 4 cells", "found 3"});
   const std::string words = dir.Path("words.csv");
-  WriteText(words, "epoch,train_loss,test_loss\n1,abc,120\n");
+  WriteText(words, "epoch,train_loss,test_loss,seconds\n1,abc,120,1\n");
   latent::testing::ExpectErrorContaining([&] { WriteLossCurves(dir.Path("x.png"), words); },
-                                         {"words.csv line 2", "expected numbers", "abc"});
+                                         {"words.csv line 2", "expected a number", "abc"});
   latent::testing::ExpectErrorContaining(
       [&] { WriteLossCurves(dir.Path("x.png"), dir.Path("absent.csv")); },
-      {"cannot read", "absent.csv"});
+      {"cannot open", "absent.csv"});
 }
 
 TEST(Pictures, FiltersOfTheFirstPixelReadingLayer) {
@@ -112,7 +112,7 @@ TEST(Pictures, ReportPicturesDependOnTheModelAndTheRun) {
   std::unique_ptr<Model> vae =
       latent::testing::MakeModel("vae", shape, {"latent-dim=2", "hidden=8"});
   vae->params().Allocate(Device::Cpu(), 1);
-  WriteText(dir.Path("metrics.csv"), "epoch,train_loss,test_loss\n1,130.5,120.25\n");
+  WriteText(dir.Path("metrics.csv"), "epoch,train_loss,test_loss,seconds\n1,130.5,120.25,2.5\n");
   const std::vector<Picture> all =
       WriteReportPictures(dir.dir(), *vae, test, shape, dir.dir(), 1, 4);
   EXPECT_EQ(Files(all), (std::vector<std::string>{"reconstructions.png", "samples.png",

@@ -73,8 +73,10 @@ TEST_F(MnistTraining, RunDirectoryReloadsTheSameModel) {
   std::unique_ptr<Model> vae = info.create(values, shape);
   vae->params().Allocate(Device::Cpu(), 3);
   const std::string dir = ::testing::TempDir() + "/latent_run_test";
+  std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
-  SaveRun(dir, *vae, RunConfig(info, values, shape, TrainOptions(), dir_));
+  Trainer trainer(*vae, TrainOptions());
+  SaveCheckpoint(dir, RunConfig(info, values, shape, TrainOptions(), dir_), trainer);
   LoadedRun loaded = LoadRun(dir, Device::Cpu());
   EXPECT_EQ(loaded.model->params().count(), vae->params().count());
   EXPECT_EQ(Evaluate(*loaded.model, test, 128, 1).loss, Evaluate(*vae, test, 128, 1).loss);

@@ -48,18 +48,34 @@ bool WriteAll(int fd, std::string_view data) {
   return true;
 }
 
-// Makes a completed rename durable. Best effort: some file systems refuse to open or fsync a
-// directory, and the new file is already complete and in place by then.
+// Makes a completed rename durable (the new entry is already complete and in place by then).
 void SyncParentDirectory(const std::string& path) {
   const size_t slash = path.find_last_of('/');
-  const std::string dir = slash == std::string::npos ? "." : path.substr(0, slash + 1);
-  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY);
+  SyncDirectory(slash == std::string::npos ? "." : path.substr(0, slash + 1));
+}
+
+}  // namespace
+
+void SyncDirectory(const std::string& dir) {
+  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) return;
   ::fsync(fd);
   ::close(fd);
 }
 
-}  // namespace
+void ReplaceWithSymlink(const std::string& path, const std::string& target) {
+  const std::string tmp = path + ".tmp";
+  std::remove(tmp.c_str());  // a link a crash left behind
+  LATENT_CHECK(::symlink(target.c_str(), tmp.c_str()) == 0, "cannot point '", path, "' at '",
+               target, "': cannot create the link '", tmp, "': ", std::strerror(errno));
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    const std::string reason = std::strerror(errno);
+    std::remove(tmp.c_str());
+    LATENT_FAIL("cannot point '", path, "' at '", target, "': renaming '", tmp,
+                "' over it failed: ", reason);
+  }
+  SyncParentDirectory(path);
+}
 
 void WriteFileAtomic(const std::string& path, const std::vector<std::string_view>& chunks) {
   const std::string tmp = path + ".tmp";

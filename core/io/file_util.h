@@ -16,4 +16,13 @@ std::string ReadFileBytes(const std::string& path);
 // over PATH. On failure the .tmp file is removed and latent::Error names the file and the reason.
 void WriteFileAtomic(const std::string& path, const std::vector<std::string_view>& chunks);
 
+// Makes `path` a symbolic link to `target` (a path relative to the link's directory, or
+// absolute), replacing whatever link or file was there in one rename(2): a reader, or a crash,
+// sees the old entry or the new link, never neither. Durable once it returns.
+void ReplaceWithSymlink(const std::string& path, const std::string& target);
+
+// fsyncs the directory `dir`, so that the files created or renamed in it survive a crash.
+// Best effort: some file systems refuse to fsync a directory.
+void SyncDirectory(const std::string& dir);
+
 }  // namespace latent

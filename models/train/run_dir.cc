@@ -1,12 +1,71 @@
 #include "models/train/run_dir.h"
 
-#include <fstream>
-#include <map>
+#include <cstdio>
+#include <filesystem>
+#include <system_error>
 
 #include "core/io/file_util.h"
 #include "core/io/safetensors.h"
+#include "models/train/metrics.h"
 
 namespace latent {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Limits of what config.json may ask for. Image sides match the IDX loader's; labels are bytes.
+constexpr int64_t kMaxSide = 16384;
+constexpr int64_t kMaxClasses = 256;
+constexpr int64_t kMaxEpochs = 1000000;
+constexpr int64_t kMaxBatch = int64_t{1} << 20;
+constexpr int64_t kMaxSeed = int64_t{1} << 53;  // JSON numbers are doubles: exact up to 2^53
+
+// The files of one checkpoint, and the links beside it that readers open.
+constexpr const char* kLink = "checkpoint";
+constexpr const char* kConfig = "config.json";
+constexpr const char* kModel = "model.safetensors";
+constexpr const char* kOptimizer = "optimizer.safetensors";
+constexpr const char* kState = "train_state.json";
+constexpr const char* kMetrics = "metrics.csv";
+constexpr const char* kPictures[] = {"reconstructions.png", "samples.png"};
+
+int64_t IntIn(const Json& object, const std::string& section, const std::string& key, int64_t lo,
+              int64_t hi) {
+  const int64_t value = object.At(key).AsInt64();
+  LATENT_CHECK(value >= lo && value <= hi, "\"", section, "\".\"", key,
+               "\": expected an integer in [", lo, ", ", hi, "], found ", value);
+  return value;
+}
+
+std::string EpochName(int epoch) {
+  char name[32];
+  std::snprintf(name, sizeof name, "epoch-%04d", epoch);
+  return name;
+}
+
+// epoch-<digits>, a published checkpoint; .epoch-<digits>.staging, one being written.
+bool IsEpochEntry(const std::string& name) {
+  std::string rest = name;
+  if (rest.size() > 9 && rest.front() == '.' && rest.compare(rest.size() - 8, 8, ".staging") == 0)
+    rest = rest.substr(1, rest.size() - 9);
+  return rest.size() > 6 && rest.compare(0, 6, "epoch-") == 0 &&
+         rest.find_first_not_of("0123456789", 6) == std::string::npos;
+}
+
+// Where DIR/checkpoint points, or "" when it does not exist.
+std::string CheckpointTarget(const std::string& dir) {
+  std::error_code error;
+  const fs::path target = fs::read_symlink(dir + "/" + kLink, error);
+  return error ? "" : target.string();
+}
+
+void RemoveAll(const fs::path& path) {
+  std::error_code error;
+  fs::remove_all(path, error);
+  LATENT_CHECK(!error, "cannot remove '", path.string(), "': ", error.message());
+}
+
+}  // namespace
 
 Json RunConfig(const ModelInfo& info, const HyperParams& values, const ModelShape& shape,
                const TrainOptions& options, const std::string& data_dir) {
@@ -24,6 +83,8 @@ Json RunConfig(const ModelInfo& info, const HyperParams& values, const ModelShap
   data.Set("height", shape.height);
   data.Set("width", shape.width);
   data.Set("num_classes", shape.num_classes);
+  data.Set("train_limit", options.train_limit);
+  data.Set("test_limit", options.test_limit);
   Json config = Json::MakeObject();
   config.Set("model", info.name);
   config.Set("model_flags", model_flags);
@@ -32,37 +93,148 @@ Json RunConfig(const ModelInfo& info, const HyperParams& values, const ModelShap
   return config;
 }
 
-void SaveRun(const std::string& dir, Model& model, const Json& config) {
-  WriteSafetensors(dir + "/model.safetensors", model.params().ToArrays(),
-                   {{"model", config.At("model").AsString()}, {"framework", "latent"}});
-  const std::string text = config.Dump(2) + "\n";
-  WriteFileAtomic(dir + "/config.json", {text});
-}
-
 std::unique_ptr<Model> ModelFromConfig(const Json& config, ModelShape* shape) {
   const ModelInfo& info = FindModel(config.At("model").AsString());
   HyperParams values(info.hyperparams);
   for (const auto& [name, value] : config.At("model_flags").AsObject())
     values.Set(name, value.AsString());
   const Json& data = config.At("data");
-  *shape = {data.At("height").AsInt64(), data.At("width").AsInt64(),
-            static_cast<int>(data.At("num_classes").AsInt64())};
+  *shape = {IntIn(data, "data", "height", 1, kMaxSide), IntIn(data, "data", "width", 1, kMaxSide),
+            static_cast<int>(IntIn(data, "data", "num_classes", 1, kMaxClasses))};
   return info.create(values, *shape);
 }
 
 TrainOptions TrainOptionsFromConfig(const Json& config) {
   const Json& train = config.At("train");
   TrainOptions options;
-  options.epochs = static_cast<int>(train.At("epochs").AsInt64());
-  options.batch_size = train.At("batch_size").AsInt64();
+  options.epochs = static_cast<int>(IntIn(train, "train", "epochs", 1, kMaxEpochs));
+  options.batch_size = IntIn(train, "train", "batch_size", 1, kMaxBatch);
   options.lr = train.At("lr").AsNumber();
-  options.seed = static_cast<uint64_t>(train.At("seed").AsInt64());
+  LATENT_CHECK(options.lr > 0.0 && options.lr <= 10.0,
+               "\"train\".\"lr\": expected a number in "
+               "(0, 10], found ",
+               options.lr);
+  options.seed = static_cast<uint64_t>(IntIn(train, "train", "seed", 0, kMaxSeed));
   options.binarize = train.At("binarize").AsBool();
+  // Runs written before the limits were recorded used all the data or said nothing: 0.
+  const Json& data = config.At("data");
+  if (data.Contains("train_limit"))
+    options.train_limit = IntIn(data, "data", "train_limit", 0, INT64_MAX);
+  if (data.Contains("test_limit"))
+    options.test_limit = IntIn(data, "data", "test_limit", 0, INT64_MAX);
   return options;
 }
 
+void SaveCheckpoint(const std::string& dir, const Json& config, Trainer& trainer) {
+  const TrainState& state = trainer.state();
+  const std::string name = EpochName(state.epoch);
+  LATENT_CHECK(CheckpointTarget(dir) != name, "'", dir, "/", name,
+               "' is already the published checkpoint; expected a later epoch");
+  const fs::path staging = fs::path(dir) / ("." + name + ".staging");
+  const fs::path published = fs::path(dir) / name;
+  RemoveAll(staging);    // a checkpoint a crash interrupted
+  RemoveAll(published);  // a checkpoint a crash left unpublished
+  std::error_code error;
+  fs::create_directory(staging, error);
+  LATENT_CHECK(!error, "cannot create '", staging.string(), "': ", error.message());
+
+  const auto path = [&](const char* file) { return (staging / file).string(); };
+  Model& model = trainer.model();
+  WriteSafetensors(path(kModel), model.params().ToArrays(),
+                   {{"model", config.At("model").AsString()}, {"framework", "latent"}});
+  Adam& adam = trainer.adam();
+  std::vector<float> m = adam.first_moment(), v = adam.second_moment();
+  const int64_t n = static_cast<int64_t>(m.size());
+  WriteSafetensors(path(kOptimizer), {{"adam.m", {n}, std::move(m)}, {"adam.v", {n}, std::move(v)}},
+                   {{"optimizer", "adam"}, {"steps", std::to_string(adam.steps())}});
+  Json train_state = Json::MakeObject();
+  train_state.Set("epoch", state.epoch);
+  train_state.Set("step", static_cast<double>(state.step));
+  WriteFileAtomic(path(kState), {train_state.Dump(2) + "\n"});
+  WriteFileAtomic(path(kMetrics), {MetricsCsv(state.history)});
+  WriteFileAtomic(path(kConfig), {config.Dump(2) + "\n"});
+  SyncDirectory(staging.string());
+
+  fs::rename(staging, published, error);
+  LATENT_CHECK(!error, "cannot rename '", staging.string(), "' to '", published.string(),
+               "': ", error.message());
+  SyncDirectory(dir);
+  // The readers' links first (dangling until the first commit), so that they exist whenever a
+  // checkpoint does.
+  for (const char* file : {kConfig, kModel, kMetrics}) {
+    const std::string link = dir + "/" + file;
+    if (!fs::is_symlink(link)) ReplaceWithSymlink(link, std::string(kLink) + "/" + file);
+  }
+  ReplaceWithSymlink(dir + "/" + kLink, name);  // the commit
+  for (const fs::directory_entry& entry : fs::directory_iterator(dir)) {
+    const std::string entry_name = entry.path().filename().string();
+    if (IsEpochEntry(entry_name) && entry_name != name) RemoveAll(entry.path());
+  }
+}
+
+void RestoreCheckpoint(const std::string& dir, Trainer& trainer) {
+  const std::string checkpoint = dir + "/" + kLink;
+  LATENT_CHECK(fs::is_directory(checkpoint), "'", dir, "' holds no checkpoint: expected '",
+               checkpoint,
+               "' to lead to a directory of a completed epoch, as `latent train` "
+               "writes");
+  const auto path = [&](const char* file) { return checkpoint + "/" + file; };
+  trainer.model().params().FromArrays(ReadSafetensors(path(kModel)), path(kModel));
+
+  std::map<std::string, std::string> metadata;
+  const std::vector<NamedArray> moments = ReadSafetensors(path(kOptimizer), &metadata);
+  LATENT_CHECK(moments.size() == 2 && moments[0].name == "adam.m" && moments[1].name == "adam.v",
+               path(kOptimizer), ": expected the tensors adam.m and adam.v, found ", moments.size(),
+               " tensors", moments.empty() ? "" : " starting with " + moments[0].name);
+  LATENT_CHECK(
+      metadata.count("optimizer") && metadata["optimizer"] == "adam" && metadata.count("steps"),
+      path(kOptimizer), ": expected metadata optimizer = adam and steps");
+  const std::string& steps_text = metadata["steps"];
+  const bool digits = !steps_text.empty() && steps_text.size() <= 15 &&
+                      steps_text.find_first_not_of("0123456789") == std::string::npos;
+  LATENT_CHECK(digits, path(kOptimizer), ": expected metadata steps to be a step count, found '",
+               steps_text, "'");
+  const int64_t adam_steps = std::stoll(steps_text);
+
+  TrainState& state = trainer.state();
+  try {
+    const Json saved = Json::Parse(ReadFileBytes(path(kState)));
+    state.epoch = static_cast<int>(IntIn(saved, "train_state", "epoch", 0, kMaxEpochs));
+    state.step = static_cast<uint64_t>(IntIn(saved, "train_state", "step", 0, kMaxSeed));
+  } catch (const Error& e) {
+    LATENT_FAIL(path(kState), ": ", e.what());
+  }
+  state.history = ParseMetricsCsv(ReadFileBytes(path(kMetrics)), path(kMetrics));
+  LATENT_CHECK(static_cast<int64_t>(state.history.size()) == state.epoch, path(kMetrics),
+               ": expected one row per completed epoch, ", state.epoch, ", found ",
+               state.history.size());
+  LATENT_CHECK(static_cast<uint64_t>(adam_steps) == state.step, path(kOptimizer),
+               ": expected Adam's step count to equal the global step ", state.step, " of ",
+               path(kState), ", found ", adam_steps);
+  trainer.adam().Restore(moments[0].values, moments[1].values, adam_steps, path(kOptimizer));
+}
+
+bool HoldsRun(const std::string& dir) {
+  std::error_code error;
+  for (const fs::directory_entry& entry : fs::directory_iterator(dir, error)) {
+    const std::string name = entry.path().filename().string();
+    if (name == kLink || name == kConfig || name == kModel || name == kMetrics ||
+        IsEpochEntry(name))
+      return true;
+  }
+  return false;
+}
+
+void StartRun(const std::string& dir, const Json& config, Trainer& trainer) {
+  LATENT_CHECK(trainer.state().epoch == 0, "a new run starts at epoch 0, found epoch ",
+               trainer.state().epoch);
+  if (CheckpointTarget(dir) == EpochName(0)) RemoveAll(fs::path(dir) / kLink);
+  SaveCheckpoint(dir, config, trainer);
+  for (const char* picture : kPictures) RemoveAll(fs::path(dir) / picture);
+}
+
 LoadedRun LoadRun(const std::string& dir, Device device) {
-  const std::string config_path = dir + "/config.json";
+  const std::string config_path = dir + "/" + kConfig;
   LoadedRun run;
   try {
     run.config = Json::Parse(ReadFileBytes(config_path));
@@ -72,24 +244,9 @@ LoadedRun LoadRun(const std::string& dir, Device device) {
     LATENT_FAIL(config_path, ": ", e.what());
   }
   run.model->params().Allocate(device, 0);
-  const std::string weights = dir + "/model.safetensors";
+  const std::string weights = dir + "/" + kModel;
   run.model->params().FromArrays(ReadSafetensors(weights), weights);
   return run;
-}
-
-void AppendMetrics(const std::string& dir, const EpochMetrics& m) {
-  const std::string path = dir + "/metrics.csv";
-  std::ofstream out(path, m.epoch == 1 ? std::ios::trunc : std::ios::app);
-  LATENT_CHECK(out.good(), "cannot write ", path);
-  if (m.epoch == 1) {
-    out << "epoch,train_loss,test_loss";
-    for (const auto& [name, v] : m.train.parts) out << ",train_" << name << ",test_" << name;
-    out << ",seconds\n";
-  }
-  out << m.epoch << ',' << m.train.loss << ',' << m.test.loss;
-  for (const auto& [name, v] : m.train.parts) out << ',' << v << ',' << m.test.parts.at(name);
-  out << ',' << m.seconds << '\n';
-  LATENT_CHECK(out.good(), "failed writing ", path);
 }
 
 }  // namespace latent

@@ -1,6 +1,21 @@
-// A run directory, what `latent train` leaves behind and what `latent sample` and `latent eval`
-// read: model.safetensors (the parameters, by name), config.json (model, its hyperparameters, the
-// training options and the data shape), metrics.csv (one row per epoch) and PNG images.
+// A run directory: what `latent train` writes, what `latent sample` and `latent eval` read, and
+// what `latent train --resume` continues.
+//
+//   DIR/checkpoint -> epoch-0006      the last completed epoch (a symbolic link)
+//   DIR/epoch-0006/
+//     config.json                     model, hyperparameters, training options, data
+//     model.safetensors               the parameters, by name
+//     optimizer.safetensors           Adam's two moments; its metadata holds Adam's step count
+//     train_state.json                the epoch, the global step, where the next epoch starts
+//     metrics.csv                     one row per completed epoch (metrics.h)
+//   DIR/config.json, DIR/model.safetensors, DIR/metrics.csv -> checkpoint/<the same name>
+//   DIR/reconstructions.png, DIR/samples.png   written when training ends
+//
+// A checkpoint is written whole into a fresh directory and published by replacing the link
+// `checkpoint` with one rename(2). A crash at any moment, kill -9 included, leaves `checkpoint`
+// on a complete epoch whose files agree with each other (metrics.csv has as many rows as the
+// epoch number); directories of other epochs are leftovers that the next checkpoint removes.
+// Epoch 0, the initialized model, is published before training starts.
 #pragma once
 
 #include <memory>
@@ -17,14 +32,31 @@ namespace latent {
 Json RunConfig(const ModelInfo& info, const HyperParams& values, const ModelShape& shape,
                const TrainOptions& options, const std::string& data_dir);
 
-// Writes DIR/model.safetensors and DIR/config.json, each atomically.
-void SaveRun(const std::string& dir, Model& model, const Json& config);
-
 // The model a config.json describes (not yet allocated), and the data shape it was built for.
-// A hyperparameter that config.json lacks (a run older than it) takes its default.
+// A hyperparameter that config.json lacks (a run older than it) takes its default. Throws
+// latent::Error naming the entry when a size or count is out of range.
 std::unique_ptr<Model> ModelFromConfig(const Json& config, ModelShape* shape);
-// The training options a config.json records (epochs, batch size, lr, seed, binarize).
+// The training options a config.json records (epochs, batch size, lr, seed, binarize, limits).
 TrainOptions TrainOptionsFromConfig(const Json& config);
+
+// Publishes DIR/epoch-<state.epoch> with the trainer's model, Adam state and TrainState, and
+// `config`, as the run's checkpoint (see above). DIR must exist.
+void SaveCheckpoint(const std::string& dir, const Json& config, Trainer& trainer);
+
+// Loads DIR's checkpoint into `trainer`, whose model is built from the same config.json and
+// allocated: parameters, Adam's moments and steps, and the TrainState with its history. Throws
+// latent::Error naming the file when a part is missing, malformed, or disagrees with another
+// (metrics rows vs the epoch, Adam's steps vs the global step).
+void RestoreCheckpoint(const std::string& dir, Trainer& trainer);
+
+// Publishes epoch 0 of a new run in DIR (which must exist), replacing any run already there: the
+// old run stays whole until the new checkpoint link replaces its own, then its other files go
+// (the pictures, the leftovers of earlier layouts); a run still at epoch 0 has nothing to keep
+// and is removed first. Files that are not a run's are left alone.
+void StartRun(const std::string& dir, const Json& config, Trainer& trainer);
+
+// Whether DIR holds a checkpoint or any of the files a run writes.
+bool HoldsRun(const std::string& dir);
 
 struct LoadedRun {
   std::unique_ptr<Model> model;
@@ -34,8 +66,5 @@ struct LoadedRun {
 };
 // Rebuilds the model described by DIR/config.json on `device` and loads its parameters.
 LoadedRun LoadRun(const std::string& dir, Device device);
-
-// Appends one epoch to DIR/metrics.csv, writing the header first when `epoch.epoch` is 1.
-void AppendMetrics(const std::string& dir, const EpochMetrics& epoch);
 
 }  // namespace latent

@@ -5,7 +5,6 @@
 #include <cstdio>
 
 #include "core/autograd.h"
-#include "core/optim.h"
 #include "core/profiler.h"
 #include "core/random.h"
 #include "core/tensor_math.h"
@@ -113,18 +112,18 @@ Evaluation Evaluate(Model& model, const Dataset& data, int64_t batch_size, uint6
   return totals.PerExample(data.size());
 }
 
-std::vector<EpochMetrics> Train(Model& model, const Dataset& train, const Dataset& test,
-                                const TrainOptions& options,
-                                const std::function<void(const EpochMetrics&)>& on_epoch) {
-  Adam adam(model.params(), options.lr);
+Trainer::Trainer(Model& model, const TrainOptions& options)
+    : model_(model), options_(options), adam_(model.params(), options.lr) {}
+
+void Trainer::Run(const Dataset& train, const Dataset& test,
+                  const std::function<void()>& on_epoch) {
   // Drawn once: every epoch's test loss is of the same images, so epochs compare.
-  const Dataset scored_test = options.binarize ? BinarizeTestSet(test, options.seed) : test;
-  std::vector<EpochMetrics> history;
-  ProfiledSteps profiled(options, train.images.device());
-  uint64_t step = 0;
-  for (int epoch = 1; epoch <= options.epochs; ++epoch) {
+  const Dataset scored_test = options_.binarize ? BinarizeTestSet(test, options_.seed) : test;
+  ProfiledSteps profiled(options_, train.images.device());
+  uint64_t step = state_.step;
+  for (int epoch = state_.epoch + 1; epoch <= options_.epochs; ++epoch) {
     const auto start = Clock::now();
-    BatchSampler batches(train, options.batch_size, /*shuffle=*/true, options.seed, epoch);
+    BatchSampler batches(train, options_.batch_size, /*shuffle=*/true, options_.seed, epoch);
     LossTotals totals;
     auto last_report = start;
     for (int64_t b = 0; b < batches.num_batches(); ++b, ++step) {
@@ -132,27 +131,27 @@ std::vector<EpochMetrics> Train(Model& model, const Dataset& train, const Datase
       Tensor x;
       {
         NvtxRange range("data");
-        x = MaybeBinarize(batches.Images(b), options.binarize, options.seed, step);
+        x = MaybeBinarize(batches.Images(b), options_.binarize, options_.seed, step);
       }
       LossOutput out;
       {
         NvtxRange range("forward");
-        out = model.Loss(x, batches.Labels(b), {options.seed, step, true});
+        out = model_.Loss(x, batches.Labels(b), {options_.seed, step, true});
         totals.Add(out);  // the metric sums are a by-product of the forward pass
       }
       {
         // Zeroing the gradients here rather than before the forward pass changes nothing (the
         // forward pass never reads them) and keeps the four phases contiguous.
         NvtxRange range("backward");
-        adam.ZeroGrad();
+        adam_.ZeroGrad();
         out.loss.Backward();
       }
       {
         NvtxRange range("optimizer");
-        adam.Step();
+        adam_.Step();
       }
       profiled.AfterStep(step);
-      if (options.progress && Seconds(last_report) > 0.5) {
+      if (options_.progress && Seconds(last_report) > 0.5) {
         last_report = Clock::now();
         const double done = static_cast<double>(b + 1);
         std::fprintf(stderr, "\repoch %d  step %lld/%lld  %.1f steps/s   ", epoch,
@@ -165,16 +164,25 @@ std::vector<EpochMetrics> Train(Model& model, const Dataset& train, const Datase
     m.epoch = epoch;
     m.train = totals.PerExample(train.size());  // synchronizes: the epoch's work is done
     m.seconds = Seconds(start);
-    if (options.progress) std::fprintf(stderr, "\r%60s\r", "");
+    if (options_.progress) std::fprintf(stderr, "\r%60s\r", "");
     LATENT_CHECK(std::isfinite(m.train.loss), "training diverged: the mean training loss of epoch ",
                  epoch, " is ", m.train.loss, " (steps ", step - batches.num_batches() + 1, "..",
-                 step, "); try a smaller --lr. The checkpoint of the last finite epoch is kept.");
-    m.test = Evaluate(model, scored_test, options.batch_size, options.seed);
-    history.push_back(m);
-    on_epoch(m);
+                 step, "); try a smaller --lr");
+    m.test = Evaluate(model_, scored_test, options_.batch_size, options_.seed);
+    state_.epoch = epoch;
+    state_.step = step;
+    state_.history.push_back(m);
+    on_epoch();
   }
   profiled.Finish(step);
-  return history;
+}
+
+std::vector<EpochMetrics> Train(Model& model, const Dataset& train, const Dataset& test,
+                                const TrainOptions& options,
+                                const std::function<void(const EpochMetrics&)>& on_epoch) {
+  Trainer trainer(model, options);
+  trainer.Run(train, test, [&] { on_epoch(trainer.state().history.back()); });
+  return trainer.state().history;
 }
 
 }  // namespace latent

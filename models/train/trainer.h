@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/io/dataset.h"
+#include "core/optim.h"
 #include "models/model.h"
 
 namespace latent {
@@ -19,6 +20,9 @@ struct TrainOptions {
   double lr = 1e-3;
   uint64_t seed = 1;
   bool binarize = false;  // dynamic binarization: a fresh Bernoulli draw of every pixel each epoch
+  // Only the first N images of each split (0: all). The trainer takes the data sets as given;
+  // these are recorded in config.json so that a resumed run loads the same images.
+  int64_t train_limit = 0, test_limit = 0;
   bool progress = false;  // a progress line with steps/s on stderr (for terminals)
   // The CUDA profiler's capture range, in global steps counted from 0 across epochs: it opens
   // (cudaProfilerStart) before step profile_begin and closes (cudaProfilerStop) after step
@@ -46,11 +50,43 @@ struct EpochMetrics {
 // BinarizeTestSet(test, seed) (core/io/dataset.h).
 Evaluation Evaluate(Model& model, const Dataset& data, int64_t batch_size, uint64_t seed);
 
-// Trains with Adam, calling `on_epoch` after each epoch (e.g. to log and checkpoint). With
-// options.binarize, each training batch is a fresh Bernoulli draw and the test loss is measured on
-// BinarizeTestSet(test, options.seed), the images `latent eval` scores too. Throws
-// latent::Error if the loss stops being finite, naming the epoch and step. Each step's phases sit
-// in NVTX ranges named "data", "forward", "backward" and "optimizer" (docs/profiling.md).
+// Where training stands after a completed epoch: besides the parameters and Adam's state, all that
+// a run needs to continue exactly (a checkpoint holds it, run_dir.h). Every random draw of
+// training is a pure function of the seed and a counter (kernels/philox.h): the shuffle of epoch
+// e is keyed by e, and the per-step draws (binarization, a VAE's noise, a denoiser's corruption)
+// and the KL weight schedule by the global step. So the epoch and the step are the whole of the
+// RNG and schedule state, and the next minibatch is batch 0 of epoch `epoch + 1`.
+struct TrainState {
+  int epoch = 0;                      // epochs completed
+  uint64_t step = 0;                  // optimizer steps completed, across epochs
+  std::vector<EpochMetrics> history;  // one entry per completed epoch
+};
+
+// Trains a model with Adam, one epoch after another, from a state that a checkpoint can restore.
+class Trainer {
+ public:
+  Trainer(Model& model, const TrainOptions& options);
+  Model& model() { return model_; }
+  Adam& adam() { return adam_; }
+  TrainState& state() { return state_; }
+  const TrainOptions& options() const { return options_; }
+
+  // Trains epochs state().epoch + 1 .. options().epochs, calling `on_epoch` after each with the
+  // state updated. With options.binarize, each training batch is a fresh Bernoulli draw and the
+  // test loss is measured on BinarizeTestSet(test, options.seed), the images `latent eval` scores
+  // too. Throws latent::Error if the loss stops being finite, naming the epoch and steps; the
+  // state is then that of the last completed epoch. Each step's phases sit in NVTX ranges named
+  // "data", "forward", "backward" and "optimizer" (docs/profiling.md).
+  void Run(const Dataset& train, const Dataset& test, const std::function<void()>& on_epoch);
+
+ private:
+  Model& model_;
+  TrainOptions options_;
+  Adam adam_;
+  TrainState state_;
+};
+
+// A whole run from the start, calling `on_epoch` after each epoch: the history of Trainer::Run.
 std::vector<EpochMetrics> Train(Model& model, const Dataset& train, const Dataset& test,
                                 const TrainOptions& options,
                                 const std::function<void(const EpochMetrics&)>& on_epoch);

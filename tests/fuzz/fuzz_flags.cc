@@ -1,6 +1,6 @@
 // Fuzzes the command line of `latent train`: the flag parser (tools/cli/flags.h) with the
-// command's own flags and one registered model's hyperparameters, the typed reads the command
-// makes, and the model built from the values, as `latent train --model NAME ...` builds it.
+// command's own flags and one registered model's hyperparameters, the typed reads of every value,
+// and the model built from the values, as `latent train --model NAME ...` builds it.
 //
 // Input: the first byte picks the model (its index in ModelRegistry(), modulo the registry's
 // size); the rest is the argument list, one word per line ('\n' cannot be typed inside a word
@@ -67,9 +67,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     return 0;  // the expected outcome for a bad command line: a clear error
   }
 
-  // The command's own reads, then every typed read of every flag, each independent of the others
-  // so that one rejected value does not hide the rest from the fuzzer.
-  Read([&] { latent::TrainOptionsFromFlags(flags); });
+  // The command's parsers of single flags, then every typed read of every flag, each independent
+  // of the others so that one rejected value does not hide the rest from the fuzzer.
+  Read([&] {
+    latent::TrainOptions options;
+    latent::ParseProfileSteps(flags.Get("profile-steps"), options);
+  });
   Read([&] { latent::Device::Parse(flags.Get("device")); });
   for (const latent::FlagSpec& spec : flags.specs()) {
     Read([&] { flags.GetInt(spec.name, INT64_MIN, INT64_MAX); });

@@ -1,12 +1,16 @@
 // latent train: trains a registered model and writes a run directory (models/train/run_dir.h).
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
+#include <set>
 #include <string>
 
 #include "core/autograd.h"
 #include "core/io/dataset.h"
+#include "core/io/file_util.h"
 #include "core/ops.h"
 #include "models/train/run_dir.h"
 #include "models/train/trainer.h"
@@ -15,15 +19,91 @@
 #include "tools/cli/train_flags.h"
 
 namespace latent {
+namespace {
+
+// A fresh run's directory: created now, so that a path that cannot be one fails before the data
+// loads; an existing run in it is refused unless --overwrite, and then replaced only once the
+// new run has set up and publishes its first checkpoint (StartRun).
+void PrepareRunDir(const std::string& out, bool overwrite) {
+  namespace fs = std::filesystem;
+  std::error_code error;
+  if (fs::exists(out, error)) {
+    LATENT_CHECK(fs::is_directory(out, error), "--out '", out,
+                 "' exists and is not a directory; expected a directory for the run");
+    LATENT_CHECK(!HoldsRun(out) || overwrite, "--out '", out, "' already holds a run; pass "
+                 "--resume ", out, " to continue it, or --overwrite to replace it");
+  } else {
+    fs::create_directories(out, error);
+    LATENT_CHECK(!error, "cannot create the run directory --out '", out, "': ", error.message());
+  }
+  LATENT_CHECK(access(out.c_str(), W_OK | X_OK) == 0, "cannot write in the run directory --out '",
+               out, "': ", std::strerror(errno));
+}
+
+// --resume DIR: the run's own configuration, which flags may not change, except for the total
+// number of epochs and how and where it runs.
+Json ResumedConfig(const std::string& dir, const Flags& flags, const ModelInfo& info) {
+  static const std::set<std::string> allowed = {"resume", "epochs", "device", "threads", "gemm",
+                                                "profile-steps"};
+  std::vector<FlagSpec> specs = TrainFlags();
+  specs.insert(specs.end(), info.hyperparams.begin(), info.hyperparams.end());
+  for (const FlagSpec& spec : specs) {
+    const std::string& name = spec.name;
+    LATENT_CHECK(!flags.IsSet(name) || allowed.count(name), "--", name, " cannot be given with "
+                 "--resume: the run continues with its own configuration (", dir,
+                 "/checkpoint/config.json); only --epochs (a new total), --device, --threads, "
+                 "--gemm and --profile-steps may be");
+  }
+  const std::string path = dir + "/checkpoint/config.json";
+  LATENT_CHECK(std::filesystem::is_regular_file(path), "--resume '", dir,
+               "': expected a run directory written by `latent train`, with ", path,
+               "; found none");
+  try {
+    return Json::Parse(ReadFileBytes(path));
+  } catch (const Error& e) {
+    LATENT_FAIL(path, ": ", e.what());
+  }
+}
+
+}  // namespace
 
 int RunTrain(const Args& args) {
-  const ModelInfo& info = FindModel(PeekFlag(args, "model", "vae"));
+  const std::string resume = PeekFlag(args, "resume", "");
+  // The model's hyperparameters are flags too: a resumed run's model is the one it recorded.
+  Json config;
+  if (!resume.empty()) {
+    const std::string path = resume + "/checkpoint/config.json";
+    if (std::filesystem::is_regular_file(path)) config = Json::Parse(ReadFileBytes(path));
+  }
+  const ModelInfo& info = FindModel(config.type() == Json::Type::kObject
+                                        ? config.At("model").AsString()
+                                        : PeekFlag(args, "model", "vae"));
   Flags flags("train", TrainFlags());
   flags.Add(info.hyperparams);
   if (ParseOrPrintHelp(flags, args)) return 0;
-  TrainOptions options = TrainOptionsFromFlags(flags);
+
+  TrainOptions options;
+  std::string out, data_dir;
+  if (!resume.empty()) {
+    config = ResumedConfig(resume, flags, info);
+    options = TrainOptionsFromConfig(config);
+    data_dir = config.At("data").At("dir").AsString();
+    out = resume;
+  } else {
+    options.batch_size = flags.GetInt("batch-size", 1, 1 << 20);
+    options.lr = flags.GetDouble("lr", 0.0, 10.0);
+    options.seed = static_cast<uint64_t>(flags.GetInt("seed", 0, int64_t{1} << 53));
+    options.binarize = flags.GetBool("binarize");
+    options.train_limit = flags.GetInt("train-limit", 0, INT64_MAX);
+    options.test_limit = flags.GetInt("test-limit", 0, INT64_MAX);
+    data_dir = flags.Get("data");
+    out = flags.Get("out").empty() ? "runs/" + info.name : flags.Get("out");
+    PrepareRunDir(out, flags.GetBool("overwrite"));
+  }
+  if (resume.empty() || flags.IsSet("epochs"))
+    options.epochs = static_cast<int>(flags.GetInt("epochs", 1, 1000000));
   options.progress = isatty(fileno(stderr));
-  const std::string out = flags.Get("out").empty() ? "runs/" + info.name : flags.Get("out");
+  if (!flags.Get("profile-steps").empty()) ParseProfileSteps(flags.Get("profile-steps"), options);
 
   const Device device = SetUpDevice(flags);
   const math::CudaGemmScope gemm(SetUpGemm(flags, device));
@@ -31,33 +111,67 @@ int RunTrain(const Args& args) {
     std::fprintf(stderr, "note: --profile-steps applies only to CUDA devices; ignored on %s\n",
                  device.ToString().c_str());
   }
-  const std::string data_dir = flags.Get("data");
-  const Dataset train = LoadDataset(data_dir, "train", device, flags.GetInt("train-limit", 0, INT64_MAX));
-  const Dataset test = LoadDataset(data_dir, "t10k", device, flags.GetInt("test-limit", 0, INT64_MAX));
-  LATENT_CHECK(train.features() == test.features(), "train images are ", train.height, "x",
-               train.width, " but test images are ", test.height, "x", test.width);
-  const ModelShape shape{train.height, train.width, std::max(train.num_classes, test.num_classes)};
+  const Dataset train = LoadDataset(data_dir, "train", device, options.train_limit);
+  const Dataset test = LoadDataset(data_dir, "t10k", device, options.test_limit);
+  LATENT_CHECK(train.height == test.height && train.width == test.width, "train images are ",
+               train.height, "x", train.width, " but test images are ", test.height, "x",
+               test.width, "; expected one size");
+  ModelShape shape{train.height, train.width, std::max(train.num_classes, test.num_classes)};
 
-  const HyperParams values = ModelValues(info, flags);
-  std::unique_ptr<Model> model = info.create(values, shape);
+  std::unique_ptr<Model> model;
+  if (!resume.empty()) {
+    model = ModelFromConfig(config, &shape);
+    LATENT_CHECK(shape.height == train.height && shape.width == train.width, "--resume '", out,
+                 "': the run was trained on ", shape.height, "x", shape.width, " images, but ",
+                 data_dir, " now holds ", train.height, "x", train.width);
+  } else {
+    const HyperParams values = ModelValues(info, flags);
+    model = info.create(values, shape);
+    config = RunConfig(info, values, shape, options, data_dir);
+  }
   model->params().Allocate(device, options.seed);
-  std::filesystem::create_directories(out);
-  const Json config = RunConfig(info, values, shape, options, data_dir);
+  Trainer trainer(*model, options);
+  if (!resume.empty()) {
+    RestoreCheckpoint(out, trainer);
+    const TrainState& state = trainer.state();
+    LATENT_CHECK(state.epoch <= options.epochs, "--epochs ", options.epochs, ": the run in '",
+                 out, "' has completed ", state.epoch, " epochs; expected a total of at least that");
+    const uint64_t steps_per_epoch = static_cast<uint64_t>(
+        (train.size() + options.batch_size - 1) / options.batch_size);
+    LATENT_CHECK(state.step == steps_per_epoch * state.epoch, "--resume '", out, "': expected ",
+                 state.epoch, " epochs of ", steps_per_epoch, " steps (", train.size(),
+                 " training images in batches of ", options.batch_size, "), found ", state.step,
+                 " steps in the checkpoint; has the data in ", data_dir, " changed?");
+    config.At("train").Set("epochs", options.epochs);
+  } else {
+    StartRun(out, config, trainer);  // epoch 0: the directory holds the run from the start
+  }
   std::printf("model %s: %lld parameters; data %s: %lld train, %lld test images of %lldx%lld\n",
               info.name.c_str(), static_cast<long long>(model->params().count()),
               data_dir.c_str(), static_cast<long long>(train.size()),
               static_cast<long long>(test.size()), static_cast<long long>(shape.height),
               static_cast<long long>(shape.width));
+  if (!resume.empty()) {
+    std::printf("resuming %s after epoch %d (step %llu), to epoch %d\n", out.c_str(),
+                trainer.state().epoch, static_cast<unsigned long long>(trainer.state().step),
+                options.epochs);
+  }
   std::fflush(stdout);
 
-  Train(*model, train, test, options, [&](const EpochMetrics& m) {
-    std::printf("epoch %d  train_loss %.4f  test_loss %.4f", m.epoch, m.train.loss, m.test.loss);
-    for (const auto& [name, v] : m.test.parts) std::printf("  test_%s %.4f", name.c_str(), v);
-    std::printf("  time %.2fs\n", m.seconds);
-    std::fflush(stdout);
-    SaveRun(out, *model, config);  // after every epoch: an interrupted run keeps its last epoch
-    AppendMetrics(out, m);
-  });
+  try {
+    trainer.Run(train, test, [&] {
+      const EpochMetrics& m = trainer.state().history.back();
+      std::printf("epoch %d  train_loss %.4f  test_loss %.4f", m.epoch, m.train.loss, m.test.loss);
+      for (const auto& [name, v] : m.test.parts) std::printf("  test_%s %.4f", name.c_str(), v);
+      std::printf("  time %.2fs\n", m.seconds);
+      std::fflush(stdout);
+      SaveCheckpoint(out, config, trainer);  // an interrupted run loses at most this epoch
+    });
+  } catch (const Error& e) {
+    const int kept = trainer.state().epoch;
+    LATENT_FAIL(e.what(), "\n", out, " keeps the checkpoint of epoch ", kept,
+                kept == 0 ? " (the initial parameters)" : ", the last one completed");
+  }
 
   SaveReconstructions(out + "/reconstructions.png", *model, test, 8, 4);
   try {
@@ -67,8 +181,10 @@ int RunTrain(const Args& args) {
   } catch (const Error& e) {
     std::printf("no samples.png: %s\n", e.what());
   }
-  std::printf("wrote %s/{model.safetensors, config.json, metrics.csv, reconstructions.png%s}\n",
-              out.c_str(), std::filesystem::exists(out + "/samples.png") ? ", samples.png" : "");
+  std::printf("wrote %s/{model.safetensors, config.json, metrics.csv, reconstructions.png%s} "
+              "(links into %s/checkpoint/)\n",
+              out.c_str(), std::filesystem::exists(out + "/samples.png") ? ", samples.png" : "",
+              out.c_str());
   return 0;
 }
 

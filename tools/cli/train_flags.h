@@ -1,7 +1,8 @@
-// The flags of `latent train` and the training options read from them, apart from the command so
-// that the fuzzing harness (tests/fuzz/fuzz_flags.cc) reads them exactly as the command does.
+// The flags of `latent train` and the parser of its --profile-steps, apart from the command so
+// that the fuzzing harness of the flags (tests/fuzz/fuzz_flags.cc) parses what the command does.
 #pragma once
 
+#include <string>
 #include <vector>
 
 #include "models/train/trainer.h"
@@ -13,8 +14,7 @@ namespace latent {
 // model it trains.
 std::vector<FlagSpec> TrainFlags();
 
-// --epochs, --batch-size, --lr, --seed, --binarize and --profile-steps, range-checked; the other
-// fields keep their defaults.
-TrainOptions TrainOptionsFromFlags(const Flags& flags);
+// Parses --profile-steps "A:B" into options.profile_begin and profile_end, checking 0 <= A < B.
+void ParseProfileSteps(const std::string& value, TrainOptions& options);
 
 }  // namespace latent

@@ -3,11 +3,11 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "core/autograd.h"
+#include "core/io/file_util.h"
 #include "kernels/error.h"
+#include "models/train/metrics.h"
 #include "models/vae/vae_core.h"
 #include "tools/eval/analysis.h"
 #include "tools/eval/latent_walk.h"
@@ -39,14 +39,6 @@ std::vector<float> NormalizeEach(std::vector<float> v, int64_t n, int64_t d) {
     for (int64_t j = 0; j < d; ++j) x[j] = range > 0 ? (x[j] - low) / range : 0.5f;
   }
   return v;
-}
-
-std::vector<std::string> SplitCsvLine(const std::string& line) {
-  std::vector<std::string> cells;
-  std::stringstream in(line);
-  std::string cell;
-  while (std::getline(in, cell, ',')) cells.push_back(cell);
-  return cells;
 }
 
 }  // namespace
@@ -207,34 +199,13 @@ bool WriteFilters(const std::string& path, Model& model, const ModelShape& shape
 }
 
 void WriteLossCurves(const std::string& path, const std::string& metrics_csv) {
-  std::ifstream in(metrics_csv);
-  LATENT_CHECK(in.good(), "cannot read ", metrics_csv);
-  std::string line;
-  LATENT_CHECK(std::getline(in, line), metrics_csv, " is empty; expected a header line");
-  const std::vector<std::string> header = SplitCsvLine(line);
-  auto column = [&](const std::string& name) {
-    const auto it = std::find(header.begin(), header.end(), name);
-    LATENT_CHECK(it != header.end(), metrics_csv, ": expected a column '", name,
-                 "', found: ", line);
-    return static_cast<size_t>(it - header.begin());
-  };
-  const size_t epoch = column("epoch"), train = column("train_loss"), test = column("test_loss");
   Series train_series{"train (mean over the epoch's steps)", {}, {}, PaletteColor(0)};
   Series test_series{"test (after the epoch)", {}, {}, PaletteColor(1)};
-  for (int row = 2; std::getline(in, line); ++row) {
-    if (line.empty()) continue;
-    const std::vector<std::string> cells = SplitCsvLine(line);
-    LATENT_CHECK(cells.size() == header.size(), metrics_csv, " line ", row, ": expected ",
-                 header.size(), " values, found ", cells.size());
-    try {
-      const double e = std::stod(cells[epoch]);
-      train_series.x.push_back(e);
-      train_series.y.push_back(std::stod(cells[train]));
-      test_series.x.push_back(e);
-      test_series.y.push_back(std::stod(cells[test]));
-    } catch (const std::logic_error&) {
-      LATENT_FAIL(metrics_csv, " line ", row, ": expected numbers, found '", line, "'");
-    }
+  for (const EpochMetrics& m : ParseMetricsCsv(ReadFileBytes(metrics_csv), metrics_csv)) {
+    train_series.x.push_back(m.epoch);
+    train_series.y.push_back(m.train.loss);
+    test_series.x.push_back(m.epoch);
+    test_series.y.push_back(m.test.loss);
   }
   LATENT_CHECK(!train_series.x.empty(), metrics_csv, " has no epochs");
   ChartOptions options;
@@ -314,8 +285,10 @@ std::vector<Picture> WriteReportPictures(const std::string& dir, Model& model, c
                                        : "test codes on their two principal components"});
   if (WriteFilters(path("filters.png"), model, shape, 100))
     pictures.push_back({"filters.png", "first-layer filters (each scaled to its own range)"});
-  if (std::filesystem::exists(run_dir + "/metrics.csv")) {
-    WriteLossCurves(path("loss_curves.png"), run_dir + "/metrics.csv");
+  // A run at epoch 0 has an empty metrics.csv: no curves yet.
+  const std::string metrics = run_dir + "/metrics.csv";
+  if (std::filesystem::exists(metrics) && std::filesystem::file_size(metrics) > 0) {
+    WriteLossCurves(path("loss_curves.png"), metrics);
     pictures.push_back({"loss_curves.png", "loss per image by epoch (metrics.csv)"});
   }
   return pictures;

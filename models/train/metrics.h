@@ -1,0 +1,25 @@
+// metrics.csv, the per-epoch record of a run: one row per completed epoch,
+//
+//   epoch,train_loss,test_loss,train_<part>,test_<part>,...,seconds
+//
+// where each loss and part is per image (trainer.h's Evaluation) and seconds is the epoch's
+// training time. Numbers are written with 17 significant digits, enough to read back the exact
+// double, so a run resumed from its checkpoint (run_dir.h) carries its history on unchanged.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "models/train/trainer.h"
+
+namespace latent {
+
+// The whole file for `history` (epochs 1..n in order). No epochs: the empty string.
+std::string MetricsCsv(const std::vector<EpochMetrics>& history);
+
+// Reads what MetricsCsv writes. Throws latent::Error naming `source`, the line and what was
+// expected when the header is not of the form above, a row has the wrong number of cells or a
+// cell that is not a whole number, or the epochs do not run 1, 2, 3, ...
+std::vector<EpochMetrics> ParseMetricsCsv(const std::string& text, const std::string& source);
+
+}  // namespace latent
