@@ -34,8 +34,8 @@ bool Same(const latent::Evaluation& a, const latent::Evaluation& b) {
 bool Same(const std::vector<latent::EpochMetrics>& a, const std::vector<latent::EpochMetrics>& b) {
   if (a.size() != b.size()) return false;
   for (size_t i = 0; i < a.size(); ++i) {
-    if (a[i].epoch != b[i].epoch || !Same(a[i].train, b[i].train) ||
-        !Same(a[i].test, b[i].test) || !Same(a[i].seconds, b[i].seconds))
+    if (a[i].epoch != b[i].epoch || !Same(a[i].train, b[i].train) || !Same(a[i].test, b[i].test) ||
+        !Same(a[i].seconds, b[i].seconds))
       return false;
   }
   return true;
