@@ -1,0 +1,53 @@
+#include "tools/cli/train_flags.h"
+
+#include <cstdint>
+#include <string>
+
+#include "kernels/error.h"
+#include "tools/cli/common.h"
+
+namespace latent {
+
+std::vector<FlagSpec> TrainFlags() {
+  std::vector<FlagSpec> flags = {
+      {"model", "vae", "model to train (see `latent models`)"},
+      {"data", "data/mnist", "directory of IDX files (train-* and t10k-*, raw or .gz)"},
+      {"epochs", "10", "passes over the training set"},
+      {"batch-size", "128", "examples per step"},
+      {"lr", "1e-3", "Adam learning rate"},
+      {"seed", "1", "seed of every random draw (initialization, shuffling, noise)"},
+      {"binarize", "false", "dynamic binarization: resample each pixel as Bernoulli(grey level)"},
+      {"train-limit", "0", "use only the first N training images (0: all)"},
+      {"test-limit", "0", "use only the first N test images (0: all)"},
+      {"out", "", "run directory to write (default: runs/MODEL); an existing run there is "
+                  "refused unless --overwrite"},
+      {"overwrite", "false", "replace the run already in --out"},
+      {"resume", "", "continue the run in this directory from its last completed epoch, with "
+                     "its own configuration; --epochs N sets a new total"},
+      {"profile-steps", "", "A:B: put global steps A..B-1 (0-based, end exclusive) in the CUDA "
+                            "profiler's capture range, for ncu --profile-from-start off or nsys "
+                            "--capture-range=cudaProfilerApi (CUDA devices only)"},
+      GemmFlag(),
+  };
+  for (const FlagSpec& f : DeviceFlags()) flags.push_back(f);
+  return flags;
+}
+
+void ParseProfileSteps(const std::string& value, TrainOptions& options) {
+  const auto fail = [&] {
+    LATENT_FAIL("--profile-steps expects A:B, two step numbers with 0 <= A < B (steps A..B-1 are "
+                "profiled, counted from 0 across epochs), found '", value, "'");
+  };
+  const size_t colon = value.find(':');
+  if (colon == std::string::npos) fail();
+  const auto parse = [&](const std::string& text) {
+    const bool digits = text.find_first_not_of("0123456789") == std::string::npos;
+    if (text.empty() || text.size() > 18 || !digits) fail();  // 18 digits cannot overflow int64
+    return static_cast<int64_t>(std::stoll(text));
+  };
+  options.profile_begin = parse(value.substr(0, colon));
+  options.profile_end = parse(value.substr(colon + 1));
+  if (options.profile_begin >= options.profile_end) fail();
+}
+
+}  // namespace latent
