@@ -40,28 +40,36 @@ void PrepareRunDir(const std::string& out, bool overwrite) {
                out, "': ", std::strerror(errno));
 }
 
-// --resume DIR: the run's own configuration, which flags may not change, except for the total
-// number of epochs and how and where it runs.
-Json ResumedConfig(const std::string& dir, const Flags& flags, const ModelInfo& info) {
-  static const std::set<std::string> allowed = {"resume", "epochs", "device", "threads", "gemm",
-                                                "profile-steps"};
-  std::vector<FlagSpec> specs = TrainFlags();
-  specs.insert(specs.end(), info.hyperparams.begin(), info.hyperparams.end());
-  for (const FlagSpec& spec : specs) {
-    const std::string& name = spec.name;
-    LATENT_CHECK(!flags.IsSet(name) || allowed.count(name), "--", name, " cannot be given with "
-                 "--resume: the run continues with its own configuration (", dir,
-                 "/checkpoint/config.json); only --epochs (a new total), --device, --threads, "
-                 "--gemm and --profile-steps may be");
-  }
+// --resume DIR: the configuration the run recorded, naming the file in any error.
+Json ResumedConfig(const std::string& dir) {
   const std::string path = dir + "/checkpoint/config.json";
   LATENT_CHECK(std::filesystem::is_regular_file(path), "--resume '", dir,
                "': expected a run directory written by `latent train`, with ", path,
                "; found none");
   try {
-    return Json::Parse(ReadFileBytes(path));
+    Json config = Json::Parse(ReadFileBytes(path));
+    ModelShape shape;
+    ModelFromConfig(config, &shape);  // checked here, so that every error names the file
+    TrainOptionsFromConfig(config);
+    config.At("data").At("dir").AsString();
+    return config;
   } catch (const Error& e) {
     LATENT_FAIL(path, ": ", e.what());
+  }
+}
+
+// A resumed run keeps its configuration: flags may set only the total number of epochs and how
+// and where it runs.
+void CheckResumeFlags(const Flags& flags, const ModelInfo& info, const std::string& dir) {
+  static const std::set<std::string> allowed = {"resume", "epochs", "device", "threads", "gemm",
+                                                "profile-steps"};
+  std::vector<FlagSpec> specs = TrainFlags();
+  specs.insert(specs.end(), info.hyperparams.begin(), info.hyperparams.end());
+  for (const FlagSpec& spec : specs) {
+    LATENT_CHECK(!flags.IsSet(spec.name) || allowed.count(spec.name), "--", spec.name,
+                 " cannot be given with --resume: the run continues with its own configuration (",
+                 dir, "/checkpoint/config.json); only --epochs (a new total), --device, "
+                 "--threads, --gemm and --profile-steps may be");
   }
 }
 
@@ -70,14 +78,9 @@ Json ResumedConfig(const std::string& dir, const Flags& flags, const ModelInfo& 
 int RunTrain(const Args& args) {
   const std::string resume = PeekFlag(args, "resume", "");
   // The model's hyperparameters are flags too: a resumed run's model is the one it recorded.
-  Json config;
-  if (!resume.empty()) {
-    const std::string path = resume + "/checkpoint/config.json";
-    if (std::filesystem::is_regular_file(path)) config = Json::Parse(ReadFileBytes(path));
-  }
-  const ModelInfo& info = FindModel(config.type() == Json::Type::kObject
-                                        ? config.At("model").AsString()
-                                        : PeekFlag(args, "model", "vae"));
+  Json config = resume.empty() ? Json() : ResumedConfig(resume);
+  const ModelInfo& info = FindModel(resume.empty() ? PeekFlag(args, "model", "vae")
+                                                   : config.At("model").AsString());
   Flags flags("train", TrainFlags());
   flags.Add(info.hyperparams);
   if (ParseOrPrintHelp(flags, args)) return 0;
@@ -85,7 +88,7 @@ int RunTrain(const Args& args) {
   TrainOptions options;
   std::string out, data_dir;
   if (!resume.empty()) {
-    config = ResumedConfig(resume, flags, info);
+    CheckResumeFlags(flags, info, resume);
     options = TrainOptionsFromConfig(config);
     data_dir = config.At("data").At("dir").AsString();
     out = resume;
