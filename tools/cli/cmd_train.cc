@@ -95,6 +95,16 @@ int RunTrain(const Args& args) {
   } else {
     options.batch_size = flags.GetInt("batch-size", 1, 1 << 20);
     options.lr = flags.GetDouble("lr", 0.0, 10.0);
+    options.lr_schedule.kind =
+        ParseLrScheduleKind(flags.GetChoice("lr-schedule", {"constant", "step", "cosine"}));
+    options.lr_schedule.warmup_steps =
+        static_cast<uint64_t>(flags.GetInt("warmup-steps", 0, int64_t{1} << 53));
+    options.lr_schedule.step_size =
+        static_cast<uint64_t>(flags.GetInt("lr-step-size", 1, int64_t{1} << 53));
+    options.lr_schedule.gamma = flags.GetDouble("lr-gamma", 1e-9, 1.0);
+    options.lr_schedule.min_lr = flags.GetDouble("lr-min", 0.0, options.lr);
+    options.weight_decay = flags.GetDouble("weight-decay", 0.0, 1.0);
+    options.clip_norm = flags.GetDouble("clip-norm", 0.0, 1e6);
     options.seed = static_cast<uint64_t>(flags.GetInt("seed", 0, int64_t{1} << 53));
     options.binarize = flags.GetBool("binarize");
     options.train_limit = flags.GetInt("train-limit", 0, INT64_MAX);
