@@ -1,5 +1,8 @@
 #include "core/allocator.h"
 
+#include <unistd.h>
+
+#include <cstdio>
 #include <cstdlib>
 #include <new>
 #include <string>
@@ -15,6 +18,7 @@ constexpr size_t kGranule = 256;
 size_t RoundUp(size_t bytes) { return (bytes + kGranule - 1) / kGranule * kGranule; }
 
 void* CpuRawAlloc(size_t bytes) {
+  CheckFitsInMemory(Device::Cpu(), bytes, 1, "a tensor");
   // posix_memalign, not aligned_alloc: exact mode asks for sizes that are no multiple of 256.
   void* p = nullptr;
   if (posix_memalign(&p, kGranule, bytes) != 0) throw std::bad_alloc();
@@ -39,7 +43,42 @@ bool ExactMode() {
   return exact;
 }
 
+uint64_t PhysicalMemory() {
+  const long pages = sysconf(_SC_PHYS_PAGES);
+  const long page_size = sysconf(_SC_PAGESIZE);
+  LATENT_CHECK(pages > 0 && page_size > 0, "cannot read the machine's physical memory: sysconf "
+               "returned ", pages, " pages of ", page_size, " bytes");
+  return static_cast<uint64_t>(pages) * static_cast<uint64_t>(page_size);
+}
+
+// "64 GiB (68721049600 bytes)"; a double, so that a request beyond 2^64 bytes prints too.
+std::string GiB(double bytes) {
+  char text[64];
+  std::snprintf(text, sizeof text, "%.4g GiB (%.0f bytes)", bytes / (1 << 30), bytes);
+  return text;
+}
+
 }  // namespace
+
+uint64_t MemoryCapacity(Device device) {
+  if (device.is_cpu()) {
+    static const uint64_t physical = PhysicalMemory();  // constant while the program runs
+    return physical;
+  }
+  size_t free_bytes = 0, total_bytes = 0;
+  CudaMemoryInfo(device.index, &free_bytes, &total_bytes);
+  return total_bytes;
+}
+
+void CheckFitsInMemory(Device device, uint64_t count, uint64_t bytes_each,
+                       const std::string& what) {
+  const uint64_t capacity = MemoryCapacity(device);
+  if (bytes_each == 0 || count <= capacity / bytes_each) return;
+  LATENT_FAIL("out of memory: ", what, " needs ",
+              GiB(static_cast<double>(count) * static_cast<double>(bytes_each)), " on ",
+              device.ToString(), "; ", device.is_cpu() ? "this machine has " : "the GPU has ",
+              GiB(static_cast<double>(capacity)), device.is_cpu() ? " of physical memory" : "");
+}
 
 CachingAllocator::CachingAllocator(RawAlloc raw_alloc, RawFree raw_free)
     : raw_alloc_(raw_alloc), raw_free_(raw_free), exact_(ExactMode()) {}

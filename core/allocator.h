@@ -4,8 +4,10 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <map>
 #include <mutex>
+#include <string>
 #include <vector>
 
 #include "core/device.h"
@@ -51,5 +53,18 @@ class CachingAllocator : public Allocator {
 
 // The allocator for a device (created on first use, lives for the program).
 Allocator& AllocatorFor(Device device);
+
+// The memory `device` has in all: a CPU's physical memory (sysconf: pages times page size), a
+// GPU's total memory (cudaMemGetInfo).
+uint64_t MemoryCapacity(Device device);
+
+// Throws latent::Error when `count` items of `bytes_each` bytes need more memory than `device`
+// has in all, saying how much was asked for and how much there is:
+//   "out of memory: a model of 8696890158 parameters (f32 values and gradients, f32 initial
+//    values) needs 97.2 GiB (104362682880 bytes) on cpu; this machine has 23.54 GiB (25276157952
+//    bytes) of physical memory"
+// Such a request cannot succeed, and failing it by name beats a bad_alloc (or, with overcommit,
+// a process killed later). Taking a count and a size keeps the product from overflowing.
+void CheckFitsInMemory(Device device, uint64_t count, uint64_t bytes_each, const std::string& what);
 
 }  // namespace latent

@@ -28,12 +28,17 @@ void* CudaRawAlloc(size_t bytes) {
 }
 void CudaRawFree(void* p) { cudaFree(p); }
 
-// Turns cudaMalloc's bad_alloc into an error that says how much was asked for.
+// Turns cudaMalloc's bad_alloc into an error that says how much was asked for. A request larger
+// than the whole GPU is refused before cudaMalloc (and before the cache is emptied for a retry
+// that cannot help); the total is read once, as it does not change.
 class CudaDeviceAllocator : public Allocator {
  public:
-  explicit CudaDeviceAllocator(int index) : index_(index), cache_(CudaRawAlloc, CudaRawFree) {}
+  explicit CudaDeviceAllocator(int index)
+      : index_(index), total_(MemoryCapacity(Device::Cuda(index))),
+        cache_(CudaRawAlloc, CudaRawFree) {}
   void* Allocate(size_t bytes) override {
     CudaSetDevice(index_);
+    if (bytes > total_) CheckFitsInMemory(Device::Cuda(index_), bytes, 1, "a tensor");
     try {
       return cache_.Allocate(bytes);
     } catch (const std::bad_alloc&) {
@@ -47,6 +52,7 @@ class CudaDeviceAllocator : public Allocator {
 
  private:
   int index_;
+  uint64_t total_;
   CachingAllocator cache_;
 };
 
@@ -82,6 +88,17 @@ void Synchronize(Device device) {
   if (device.is_cuda()) LATENT_CUDA_CHECK(cudaStreamSynchronize(CudaStream(device.index)));
 }
 
+void CudaMemoryInfo(int device_index, size_t* free_bytes, size_t* total_bytes) {
+  // cudaMemGetInfo reports on the current device: select `device_index`, then restore the
+  // caller's choice.
+  int current = 0;
+  LATENT_CUDA_CHECK(cudaGetDevice(&current));
+  CudaSetDevice(device_index);
+  const cudaError_t err = cudaMemGetInfo(free_bytes, total_bytes);
+  CudaSetDevice(current);
+  LATENT_CUDA_CHECK(err);
+}
+
 #else  // !LATENT_WITH_CUDA
 
 namespace {
@@ -102,6 +119,7 @@ void CopyBytes(void* dst, Device dst_device, const void* src, Device src_device,
 void Synchronize(Device device) {
   if (device.is_cuda()) NoCuda();
 }
+void CudaMemoryInfo(int, size_t*, size_t*) { NoCuda(); }
 
 #endif
 

@@ -21,5 +21,7 @@ void CudaSetDevice(int device_index);
 void CopyBytes(void* dst, Device dst_device, const void* src, Device src_device, size_t bytes);
 // Waits for all work queued on the device's stream.
 void Synchronize(Device device);
+// The free and total memory of `device_index` (cudaMemGetInfo).
+void CudaMemoryInfo(int device_index, size_t* free_bytes, size_t* total_bytes);
 
 }  // namespace latent

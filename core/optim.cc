@@ -36,14 +36,21 @@ void Sgd::Step() {
   });
 }
 
-Adam::Adam(Parameters& params, double lr, double beta1, double beta2, double eps)
-    : Optimizer(params), lr_(lr), beta1_(beta1), beta2_(beta2), eps_(eps) {
+Adam::Adam(Parameters& params, double lr, double beta1, double beta2, double eps,
+           double weight_decay)
+    : Optimizer(params),
+      lr_(lr),
+      beta1_(beta1),
+      beta2_(beta2),
+      eps_(eps),
+      weight_decay_(weight_decay) {
   LATENT_CHECK(params.allocated(), "Adam needs allocated parameters");
   CheckF32(params);
   CheckHyper("learning rate", lr, 0.0, 1e6);
   CheckHyper("beta1", beta1, 0.0, 0.999999);
   CheckHyper("beta2", beta2, 0.0, 0.999999999);
   CheckHyper("eps", eps, 0.0, 1.0);
+  CheckHyper("weight decay", weight_decay, 0.0, 1.0);
   m_ = Tensor::Zeros(params.flat_values().shape(), DType::kF32, params.device());
   v_ = Tensor::Zeros(params.flat_values().shape(), DType::kF32, params.device());
 }
@@ -57,13 +64,19 @@ void Adam::Step() {
                                float(beta2_),
                                float(eps_),
                                float(1.0 - std::pow(beta1_, double(t_))),
-                               float(1.0 - std::pow(beta2_, double(t_)))};
+                               float(1.0 - std::pow(beta2_, double(t_))),
+                               float(1.0 - lr_ * weight_decay_)};
   Tensor& p = params_.flat_values();
   const Tensor& g = params_.flat_grads();
   Dispatch<float>(
       "adam", p, LATENT_KERNELS(kernels::AdamCpu, kernels::AdamCuda), [&](auto adam, auto) {
         adam(p.numel(), hp, p.data<float>(), g.data<float>(), m_.data<float>(), v_.data<float>());
       });
+}
+
+void Adam::set_lr(double lr) {
+  CheckHyper("learning rate", lr, 0.0, 1e6);
+  lr_ = lr;
 }
 
 void Adam::Restore(const std::vector<float>& m, const std::vector<float>& v, int64_t steps,

@@ -31,12 +31,17 @@ class Sgd : public Optimizer {
   Tensor velocity_;
 };
 
+// Adam, or AdamW with a weight_decay > 0 (the formulas: kernels/optim.h).
 class Adam : public Optimizer {
  public:
   Adam(Parameters& params, double lr = 1e-3, double beta1 = 0.9, double beta2 = 0.999,
-       double eps = 1e-8);
+       double eps = 1e-8, double weight_decay = 0.0);
   void Step() override;
   int64_t steps() const { return t_; }
+  double lr() const { return lr_; }
+  // The rate of the next steps (a schedule sets it before each step); throws latent::Error
+  // outside [0, 1e6].
+  void set_lr(double lr);
 
   // What a checkpoint keeps to continue exactly: both moments, laid out as the flat parameter
   // buffer, and the step count (the bias corrections' exponent).
@@ -48,7 +53,7 @@ class Adam : public Optimizer {
                const std::string& source);
 
  private:
-  double lr_, beta1_, beta2_, eps_;
+  double lr_, beta1_, beta2_, eps_, weight_decay_;
   int64_t t_ = 0;
   Tensor m_, v_;
 };

@@ -30,7 +30,8 @@ class Parameters {
   int Declare(const std::string& name, const Shape& shape, Init init);
   // Creates the flat buffers on `device`; parameter i is initialized from the Philox stream
   // (seed, StreamOffset(kInit, i)), so a seed fixes the initial model on every device. Training
-  // uses f32; f64 (CPU) exists for gradient checks of whole models.
+  // uses f32; f64 (CPU) exists for gradient checks of whole models. A model larger than the
+  // device's memory is an error naming its parameter count, before any buffer exists.
   void Allocate(Device device, uint64_t seed, DType dtype = DType::kF32);
 
   const Tensor& operator[](int index) const { return values_.at(index); }
@@ -46,7 +47,9 @@ class Parameters {
 
   // Checkpoint I/O: every parameter by name, as f32 arrays on the host.
   std::vector<NamedArray> ToArrays() const;
-  // Loads values by name; every parameter must be present with its shape.
+  // Loads values by name; every parameter must be present with its shape and finite values, and
+  // every array must be a parameter. Throws latent::Error naming `source` and the tensor
+  // otherwise, before any value is changed.
   void FromArrays(const std::vector<NamedArray>& arrays, const std::string& source);
 
  private:

@@ -4,6 +4,7 @@
 #include <array>
 #include <cstdint>
 #include <initializer_list>
+#include <limits>
 #include <string>
 
 #include "kernels/error.h"
@@ -13,6 +14,11 @@ namespace latent {
 class Shape {
  public:
   static constexpr int kMaxDims = 4;
+  // The most elements a shape may have: 2^60 - 1, so that numel() and a tensor's bytes (8 per f64
+  // element) fit in int64 without wrapping. No machine holds a tensor near it; the bound turns
+  // absurd dimensions (a corrupt header, a mistyped width) into an error naming them rather than
+  // a product that wraps to a small or negative size.
+  static constexpr int64_t kMaxNumel = std::numeric_limits<int64_t>::max() / 8;
 
   Shape() = default;
   Shape(std::initializer_list<int64_t> dims) {
@@ -21,6 +27,17 @@ class Shape {
     for (int64_t d : dims) {
       LATENT_CHECK(d >= 0, "shape dimensions must be non-negative, found ", d);
       dims_[ndim_++] = d;
+    }
+    // The product of the nonzero dimensions bounds every partial product numel() and row_size()
+    // form, in any order, even where a zero makes the shape empty. Checked a step ahead so that
+    // the check itself cannot overflow.
+    int64_t n = 1;
+    for (int i = 0; i < ndim_; ++i) {
+      if (dims_[i] == 0) continue;
+      LATENT_CHECK(n <= kMaxNumel / dims_[i], "shape ", ToString(), ": expected at most ",
+                   kMaxNumel, " elements (2^60 - 1, so that its bytes fit in 64 bits), found a "
+                   "product of dimensions beyond that");
+      n *= dims_[i];
     }
   }
 

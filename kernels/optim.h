@@ -5,6 +5,8 @@
 //       m = b1 m + (1 - b1) g;  v = b2 v + (1 - b2) g^2
 //       p -= lr * (m / c1) / (sqrt(v / c2) + eps),  c1 = 1 - b1^t, c2 = 1 - b2^t
 //   (the same update as torch.optim.Adam with weight_decay = 0)
+//   AdamW (Loshchilov & Hutter), decoupled weight decay wd, applied before the Adam update:
+//       p *= 1 - lr wd                        (as torch.optim.AdamW; wd = 0 leaves p as it was)
 #pragma once
 
 #include <cmath>
@@ -17,6 +19,10 @@ namespace latent::kernels {
 struct AdamParams {
   float lr, beta1, beta2, eps;
   float bias_correction1, bias_correction2;  // c1 = 1 - beta1^t, c2 = 1 - beta2^t
+  // 1 - lr * weight_decay, formed in double on the host. Exactly 1 without decay, and p * 1 is p,
+  // so plain Adam stays bit for bit what it was; 1 is also the default for initializers that
+  // leave it out.
+  float decay = 1.0f;
 };
 
 // One parameter's updates, written once for the CPU and the CUDA kernels. velocity, m and v start
@@ -30,6 +36,9 @@ LATENT_HOST_DEVICE void AdamStep(const AdamParams& hp, float g, float& p, float&
   using std::sqrt;
   m = hp.beta1 * m + (1.0f - hp.beta1) * g;
   v = hp.beta2 * v + (1.0f - hp.beta2) * g * g;
+  // Decoupled: the decay shrinks p directly instead of entering g, so Adam's normalization by
+  // sqrt(v) does not weaken it for parameters with large gradients.
+  p *= hp.decay;
   // eps outside the sqrt, after the bias correction, exactly where torch.optim.Adam adds it.
   const float denom = sqrt(v / hp.bias_correction2) + hp.eps;
   p -= hp.lr * (m / hp.bias_correction1) / denom;

@@ -23,6 +23,23 @@
 
 namespace latent {
 
+// The ranges FromValues accepts for the sizes of a model: generous, so that every recipe and any
+// experiment of the MNIST family fits, but finite, so that a mistyped size is an error naming its
+// hyperparameter instead of a request for terabytes (what a model does with sizes in range is
+// still checked against the device's memory when it is allocated, core/allocator.h).
+//
+// Units of one layer: --latent-dim, --hidden, each of deep-ae's --widths. 2^16 is 84 times
+// MNIST's 784 pixels and 64 times the widest default (overcomplete-ae's 1024-unit code); a
+// 784 x 65536 layer is already 51M weights (205 MB), and two such widths in a row ask for a
+// 65536 x 65536 layer of 4.3G weights.
+constexpr int64_t kMaxUnits = 65536;
+// Hidden layers of deep-ae (--widths): 64, 21 times the paper's three.
+constexpr int64_t kMaxHiddenLayers = 64;
+// Channels of the first convolution of conv-ae and conv-vae (--channels; the second has twice as
+// many): 1024, 32 times the default; the second convolution then holds 1024 x 2048 x 4 x 4 =
+// 33.6M weights.
+constexpr int64_t kMaxChannels = 1024;
+
 // --- the dense autoencoders (models/ae/) ---------------------------------------------------------
 
 // ae: x -> ReLU code -> logits, BCE.

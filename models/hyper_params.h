@@ -28,7 +28,7 @@ struct Choice {
 };
 
 // Typed reads of one text value of the hyperparameter (or flag) `name`, which every error names:
-// "--latent-dim expects an integer in [1, 100000], found '0'".
+// "--latent-dim expects an integer in [1, 65536], found '0'".
 int64_t ParseInt(const std::string& name, const std::string& text, int64_t min, int64_t max);
 double ParseDouble(const std::string& name, const std::string& text, double min, double max);
 // The index of `text` in `names`: "--noise expects one of gaussian, mask; found 'x'" otherwise.

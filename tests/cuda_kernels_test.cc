@@ -543,9 +543,15 @@ TEST(CudaRowsTest, ConcatAndSplitColsAreBitwiseCpu) {
 TEST(CudaOptimTest, AdamMatchesCpu) {
   if (!latent::CudaAvailable()) GTEST_SKIP() << "no CUDA device";
   std::mt19937 rng(601);
-  // lr, beta1, beta2, eps, then the bias corrections 1 - beta^t at step t = 3.
-  const AdamParams hp{
-      1e-3f, 0.9f, 0.999f, 1e-8f, 1.0f - std::pow(0.9f, 3.0f), 1.0f - std::pow(0.999f, 3.0f)};
+  // lr, beta1, beta2, eps, the bias corrections 1 - beta^t at step t = 3, then AdamW's decay
+  // factor 1 - lr * wd for wd = 0.01.
+  const AdamParams hp{1e-3f,
+                      0.9f,
+                      0.999f,
+                      1e-8f,
+                      1.0f - std::pow(0.9f, 3.0f),
+                      1.0f - std::pow(0.999f, 3.0f),
+                      1.0f - 1e-3f * 0.01f};
   for (int64_t n : kSizes) {
     for (int64_t shift : {0, 1}) {
       SCOPED_TRACE(::testing::Message() << "n " << n << ", shift " << shift);

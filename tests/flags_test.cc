@@ -51,6 +51,35 @@ TEST(Flags, ASwitchAloneMeansTrue) {
             std::string::npos);
 }
 
+// eval's --binarize: its default "" leaves the choice to the run, and alone it means true, as
+// train's --binarize does.
+TEST(Flags, ADeclaredSwitchAloneMeansTrue) {
+  const auto eval_like = [] {
+    Flags f("eval", {{"run", "", "run directory"}, {"binarize", "", "true, false or as trained"}});
+    f.DeclareSwitch("binarize");
+    return f;
+  };
+  Flags unset = eval_like();
+  unset.Parse({"--run", "r"});
+  EXPECT_EQ(unset.Get("binarize"), "");
+  Flags alone = eval_like();
+  alone.Parse({"--binarize", "--run", "r"});
+  EXPECT_TRUE(alone.GetBool("binarize"));
+  EXPECT_EQ(alone.Get("run"), "r");
+  Flags last = eval_like();
+  last.Parse({"--run", "r", "--binarize"});
+  EXPECT_TRUE(last.GetBool("binarize"));
+  Flags explicit_false = eval_like();
+  explicit_false.Parse({"--binarize", "false"});
+  EXPECT_FALSE(explicit_false.GetBool("binarize"));
+  // --run, with the same default, is no switch.
+  EXPECT_NE(ErrorOf([&] { eval_like().Parse({"--run", "--binarize"}); })
+                .find("--run expects a value; found the flag --binarize"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf([&] { eval_like().DeclareSwitch("binarise"); }).find("unknown flag --binarise"),
+            std::string::npos);
+}
+
 TEST(Flags, UnknownFlagIsNamedWithTheKnownOnes) {
   Flags f = TrainLike();
   const std::string msg = ErrorOf([&] { f.Parse({"--epoch", "3"}); });

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "core/io/dataset.h"
 #include "kernels/error.h"
 #include "tests/test_util.h"
 
@@ -244,6 +245,48 @@ TEST_F(IdxTest, GarbageAfterGzipStream) {
   ExpectErrorContaining([&] { ReadIdx(path); },
                         {path, "ended at byte " + std::to_string(stream_end),
                          "found 3 trailing bytes"});
+}
+
+TEST_F(IdxTest, SplitWithoutImagesIsRejected) {
+  WriteSplit("train", 0);
+  ExpectErrorContaining([&] { LoadIdxSplit(dir_, "train"); },
+                        {dir_ + "/train-images-idx3-ubyte", "expected at least one image",
+                         "found 0 images of 3x5"});
+}
+
+// Headers whose sides are 0 or beyond kMaxImageSide, each with a count that makes the file valid
+// IDX: 0 images of 2^32-1 x 2^32-1 (rows * cols overflows int64), 0 of 65536 x 65536 (a model of
+// 2^32 inputs), and 4 images of 0 rows (no pixels: a loss of 0/0).
+TEST_F(IdxTest, ImageSidesOutsideTheBoundAreRejected) {
+  const std::vector<std::vector<uint32_t>> headers = {
+      {0, 0xFFFFFFFFu, 0xFFFFFFFFu}, {0, 65536, 65536}, {4, 0, 28}, {4, 28, 0}};
+  for (const std::vector<uint32_t>& dims : headers) {
+    SCOPED_TRACE(std::to_string(dims[0]) + " x " + std::to_string(dims[1]) + " x " +
+                 std::to_string(dims[2]));
+    const std::string path = Write("train-images-idx3-ubyte", MakeIdx(dims, {}));
+    Write("train-labels-idx1-ubyte", MakeIdx({dims[0]}, Bytes(dims[0], 1)));
+    const std::string found =
+        "found " + std::to_string(dims[1]) + "x" + std::to_string(dims[2]);
+    ExpectErrorContaining([&] { LoadIdxSplit(dir_, "train"); },
+                          {path, "expected images of 1 to 16384 rows and columns", found});
+    // LoadDataset, which computes rows * cols, gets no further than the split loader.
+    ExpectErrorContaining([&] { LoadDataset(dir_, "train", Device::Cpu()); },
+                          {path, "expected images of 1 to 16384 rows and columns", found});
+  }
+}
+
+TEST(DatasetShape, TestImagesMustHaveTheTrainingImagesShape) {
+  Dataset train, test;
+  train.height = 28;
+  train.width = 28;
+  test.height = 14;
+  test.width = 56;  // as many pixels as 28x28, in another shape
+  ExpectErrorContaining([&] { CheckSameImageShape(train, test); },
+                        {"expected test images of the training images' shape, 28x28",
+                         "found 14x56"});
+  test.height = 28;
+  test.width = 28;
+  EXPECT_NO_THROW(CheckSameImageShape(train, test));
 }
 
 // The real data set, when tools/fetch_data.sh has put it in $LATENT_SOURCE_DIR/data/mnist.

@@ -241,7 +241,7 @@ TEST(ModelConfig, SpecsShowTheDefaultsAsText) {
 TEST(ModelConfig, BadTextNamesTheHyperparameter) {
   const ModelShape shape;
   ExpectErrorContaining([&] { MakeModel("vae", shape, {"latent-dim=0"}); },
-                        {"--latent-dim", "integer in [1, 100000]", "'0'"});
+                        {"--latent-dim", "integer in [1, 65536]", "'0'"});
   ExpectErrorContaining([&] { MakeModel("ae", shape, {"latent-dim=ten"}); },
                         {"--latent-dim", "'ten'"});
   ExpectErrorContaining([&] { MakeModel("sparse-ae", shape, {"rho=1"}); },
@@ -264,7 +264,7 @@ TEST(ModelConfig, BadTextNamesTheHyperparameter) {
   HyperParams values(ConvAeConfig::Specs());
   values.Set("channels", "5000");
   ExpectErrorContaining([&] { ConvAeConfig::FromValues(values); },
-                        {"--channels", "[1, 4096]", "'5000'"});
+                        {"--channels", "[1, 1024]", "'5000'"});
 }
 
 // A run directory records its model's hyperparameters as text ("model_flags"); one written before

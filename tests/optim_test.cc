@@ -4,6 +4,7 @@
 
 #include <cmath>
 
+#include "core/grad_clip.h"
 #include "core/ops.h"
 #include "core/optim.h"
 
@@ -32,6 +33,30 @@ TEST(Optim, AdamFirstStepsMoveByTheLearningRate) {
   EXPECT_EQ(adam.steps(), 2);
 }
 
+TEST(Optim, AdamWDecaysTheParameterThenTakesTheAdamStep) {
+  Parameters params;
+  params.Declare("p", {3}, Init::Constant(2.0));
+  params.Allocate(Device::Cpu(), 1);
+  const double lr = 0.1, wd = 0.01, eps = 1e-8;
+  Adam adam(params, lr, 0.9, 0.999, eps, wd);
+  QuadraticBackward(params);  // g = 2
+  adam.Step();
+  // p = 2 (1 - lr wd) - lr * (m / c1) / (sqrt(v / c2) + eps), m / c1 = 2, v / c2 = 4
+  const double p1 = 2.0 * (1.0 - lr * wd) - lr * 2.0 / (2.0 + eps);
+  for (float v : params[0].ToVector<float>()) EXPECT_NEAR(v, p1, 1e-6);
+  // A second step at a new rate: the decay uses it too (1 - lr2 wd).
+  const double lr2 = 0.05;
+  adam.set_lr(lr2);
+  QuadraticBackward(params);  // g = p1
+  adam.Step();
+  const double m = 0.9 * 0.2 + 0.1 * p1, v = 0.999 * 0.004 + 0.001 * p1 * p1;
+  const double c1 = 1.0 - 0.9 * 0.9, c2 = 1.0 - 0.999 * 0.999;
+  const double p2 = p1 * (1.0 - lr2 * wd) - lr2 * (m / c1) / (std::sqrt(v / c2) + eps);
+  for (float x : params[0].ToVector<float>()) EXPECT_NEAR(x, p2, 1e-6);
+  EXPECT_EQ(adam.lr(), lr2);
+  EXPECT_THROW(adam.set_lr(-1.0), Error);
+}
+
 TEST(Optim, SgdWithMomentum) {
   Parameters params;
   params.Declare("p", {2}, Init::Constant(1.0));
@@ -44,12 +69,41 @@ TEST(Optim, SgdWithMomentum) {
   for (float v : params[0].ToVector<float>()) EXPECT_NEAR(v, 0.0f, 1e-7);
 }
 
+TEST(Optim, ClipGradNormScalesALargeGradientExactly) {
+  Parameters params;
+  params.Declare("a", {1}, Init::Constant(3.0));
+  params.Declare("b", {1}, Init::Constant(4.0));
+  params.Allocate(Device::Cpu(), 1);
+  params.ZeroGrad();
+  // f = (a^2 + b^2) / 2: the gradient is (3, 4), across two parameters, of global norm 5.
+  Scale(Add(Square(params[0]), Square(params[1])), 0.5).Backward();
+  EXPECT_DOUBLE_EQ(ClipGradNorm(params, 1.0), 5.0);
+  // Each gradient times 1/5, the direction kept (the views into the flat buffer see the scaling).
+  EXPECT_FLOAT_EQ(params[0].grad().ToVector<float>()[0], 0.6f);
+  EXPECT_FLOAT_EQ(params[1].grad().ToVector<float>()[0], 0.8f);
+  double sum_sq = 0.0;
+  for (float x : params.flat_grads().ToVector<float>()) sum_sq += double(x) * x;
+  EXPECT_NEAR(std::sqrt(sum_sq), 1.0, 1e-6);  // the padding between them stays zero
+}
+
+TEST(Optim, ClipGradNormLeavesASmallGradientUnchanged) {
+  Parameters params;
+  params.Declare("p", {2}, Init::Constant(0.25));
+  params.Allocate(Device::Cpu(), 1);
+  QuadraticBackward(params);  // g = (0.25, 0.25), norm 0.354 < 1
+  const std::vector<float> before = params.flat_grads().ToVector<float>();
+  EXPECT_NEAR(ClipGradNorm(params, 1.0), std::sqrt(0.125), 1e-7);
+  EXPECT_EQ(params.flat_grads().ToVector<float>(), before);
+  EXPECT_THROW(ClipGradNorm(params, 0.0), Error);
+}
+
 TEST(Optim, BadHyperparametersAreRejected) {
   Parameters params;
   params.Declare("p", {2}, Init::Constant(1.0));
   params.Allocate(Device::Cpu(), 1);
   EXPECT_THROW(Adam(params, -1e-3), Error);
   EXPECT_THROW(Adam(params, 1e-3, 1.0), Error);
+  EXPECT_THROW(Adam(params, 1e-3, 0.9, 0.999, 1e-8, -0.1), Error);
   EXPECT_THROW(Sgd(params, 0.1, 1.5), Error);
 }
 

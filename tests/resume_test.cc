@@ -1,10 +1,12 @@
 // Exact resume: a run of N epochs, and the same run stopped after epoch k and resumed from its
 // run directory, end with byte-identical checkpoints and the same metrics (wall time aside). Run
 // for a dense VAE whose every per-step draw and KL weight depends on the step (binarized input,
-// cyclical beta schedule) and for a convolutional VAE.
+// cyclical beta schedule), for a convolutional VAE, and for the dense VAE trained with the whole
+// recipe on (warm-up, cosine rate, gradient clipping, AdamW's weight decay).
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <utility>
 
 #include "core/io/dataset.h"
 #include "core/io/file_util.h"
@@ -17,10 +19,31 @@ namespace latent {
 namespace {
 
 struct ResumeCase {
-  std::string model;
+  std::string name, model;
   std::vector<std::string> hyperparams;
+  LrSchedule lr_schedule;  // TrainOptions' recipe; the defaults are plain Adam
+  double weight_decay = 0.0, clip_norm = 0.0;
 };
-void PrintTo(const ResumeCase& c, std::ostream* os) { *os << c.model; }
+void PrintTo(const ResumeCase& c, std::ostream* os) { *os << c.name; }
+
+ResumeCase Case(std::string name, std::string model, std::vector<std::string> hyperparams) {
+  ResumeCase c;
+  c.name = std::move(name);
+  c.model = std::move(model);
+  c.hyperparams = std::move(hyperparams);
+  return c;
+}
+
+ResumeCase WithRecipe() {
+  ResumeCase c = Case("beta_vae_recipe", "beta-vae", {"hidden=64"});
+  // 9 steps in all: 2 of warm-up, then a cosine over the other 7 that the resume splits.
+  c.lr_schedule.kind = LrScheduleKind::kCosine;
+  c.lr_schedule.warmup_steps = 2;
+  c.lr_schedule.min_lr = 1e-4;
+  c.weight_decay = 0.05;
+  c.clip_norm = 5.0;  // below the VAE's summed-loss gradient norms: every step is clipped
+  return c;
+}
 
 class ExactResume : public ::testing::TestWithParam<ResumeCase> {
  protected:
@@ -32,15 +55,20 @@ class ExactResume : public ::testing::TestWithParam<ResumeCase> {
     options_.batch_size = 64;  // 3 steps per epoch
     options_.binarize = true;
     options_.seed = 5;
-    root_ = ::testing::TempDir() + "/latent_resume_" + GetParam().model;
+    options_.lr_schedule = GetParam().lr_schedule;
+    options_.weight_decay = GetParam().weight_decay;
+    options_.clip_norm = GetParam().clip_norm;
+    root_ = ::testing::TempDir() + "/latent_resume_" + GetParam().name;
     std::filesystem::remove_all(root_);
   }
   void TearDown() override { std::filesystem::remove_all(root_); }
 
   // A run directory trained for `epochs` in total, first to `stop` (a checkpoint per epoch as
-  // `latent train` writes), then, when stop < epochs, continued by a fresh process-like setup
-  // (new model, new trainer) from the directory. `restore` false skips restoring the checkpoint's
-  // Adam state and step: the control showing that the comparison can fail.
+  // `latent train` writes; the run is cut off after epoch `stop`'s checkpoint as a crash would cut
+  // it, so its schedule spans all `epochs`), then, when stop < epochs, continued by a fresh
+  // process-like setup (new model, new trainer) from the directory. `restore` false skips
+  // restoring the checkpoint's Adam state and step: the control showing that the comparison can
+  // fail.
   std::string Run(const std::string& name, int stop, int epochs, bool restore = true) {
     const std::string dir = root_ + "/" + name;
     std::filesystem::create_directories(dir);
@@ -50,17 +78,23 @@ class ExactResume : public ::testing::TestWithParam<ResumeCase> {
     for (const std::string& o : GetParam().hyperparams)
       values.Set(o.substr(0, o.find('=')), o.substr(o.find('=') + 1));
     TrainOptions options = options_;
-    options.epochs = stop;
+    options.epochs = epochs;
     {
+      struct CutOff {};
       std::unique_ptr<Model> model = info.create(values, shape);
       model->params().Allocate(Device::Cpu(), options.seed);
       Trainer trainer(*model, options);
       const Json config = RunConfig(info, values, shape, options, "");
       SaveCheckpoint(dir, config, trainer);
-      trainer.Run(train_, test_, [&] { SaveCheckpoint(dir, config, trainer); });
+      try {
+        trainer.Run(train_, test_, [&] {
+          SaveCheckpoint(dir, config, trainer);
+          if (trainer.state().epoch == stop) throw CutOff();
+        });
+      } catch (const CutOff&) {
+      }
     }
     if (stop == epochs) return dir;
-    options.epochs = epochs;
     std::unique_ptr<Model> model = info.create(values, shape);
     model->params().Allocate(Device::Cpu(), 99);  // overwritten by the checkpoint
     Trainer trainer(*model, options);
@@ -116,14 +150,10 @@ TEST_P(ExactResume, StoppedAndResumedRunMatchesUninterruptedByteForByte) {
 
 INSTANTIATE_TEST_SUITE_P(
     Models, ExactResume,
-    ::testing::Values(ResumeCase{"beta-vae", {"hidden=64", "schedule=cyclical", "cycle-steps=4"}},
-                      ResumeCase{"conv-vae", {"channels=4"}}),
-    [](const auto& info) {
-      std::string name = info.param.model;
-      for (char& c : name)
-        if (c == '-') c = '_';
-      return name;
-    });
+    ::testing::Values(
+        Case("beta_vae", "beta-vae", {"hidden=64", "schedule=cyclical", "cycle-steps=4"}),
+        Case("conv_vae", "conv-vae", {"channels=4"}), WithRecipe()),
+    [](const auto& info) { return info.param.name; });
 
 }  // namespace
 }  // namespace latent

@@ -49,6 +49,64 @@ TEST(RunConfigBounds, SizesAndCountsOutOfRangeAreErrors) {
   ExpectErrorContaining([&] { TrainOptionsFromConfig(lr); }, {"\"train\".\"lr\"", "found 0"});
 }
 
+TEST(RunConfigBounds, TrainingRecipeRoundTripsAndIsBounded) {
+  const ModelInfo& info = FindModel("vae");
+  TrainOptions options;
+  options.lr = 2e-3;
+  options.lr_schedule = {LrScheduleKind::kStep, 7, 30, 0.5, 1e-4};
+  options.weight_decay = 0.01;
+  options.clip_norm = 2.5;
+  const TrainOptions read = TrainOptionsFromConfig(
+      Json::Parse(RunConfig(info, HyperParams(info.hyperparams), {28, 28, 10}, options, "d")
+                      .Dump(2)));
+  EXPECT_EQ(read.lr_schedule.kind, LrScheduleKind::kStep);
+  EXPECT_EQ(read.lr_schedule.warmup_steps, 7u);
+  EXPECT_EQ(read.lr_schedule.step_size, 30u);
+  EXPECT_EQ(read.lr_schedule.gamma, 0.5);
+  EXPECT_EQ(read.lr_schedule.min_lr, 1e-4);
+  EXPECT_EQ(read.weight_decay, 0.01);
+  EXPECT_EQ(read.clip_norm, 2.5);
+
+  const auto with = [](const std::string& key, Json value) {
+    Json config = VaeConfig();
+    config.At("train").Set(key, std::move(value));
+    return config;
+  };
+  ExpectErrorContaining([&] { TrainOptionsFromConfig(with("lr_schedule", "linear")); },
+                        {"\"train\".\"lr_schedule\"", "constant, step or cosine", "'linear'"});
+  ExpectErrorContaining([&] { TrainOptionsFromConfig(with("warmup_steps", -1)); },
+                        {"\"train\".\"warmup_steps\"", "found -1"});
+  ExpectErrorContaining([&] { TrainOptionsFromConfig(with("lr_step_size", 0)); },
+                        {"\"train\".\"lr_step_size\"", "expected an integer in [1, ", "found 0"});
+  ExpectErrorContaining([&] { TrainOptionsFromConfig(with("lr_gamma", 1.5)); },
+                        {"\"train\".\"lr_gamma\"", "found 1.5"});
+  ExpectErrorContaining([&] { TrainOptionsFromConfig(with("lr_min", 0.5)); },
+                        {"\"train\".\"lr_min\"", "found 0.5"});  // above lr = 1e-3
+  ExpectErrorContaining([&] { TrainOptionsFromConfig(with("weight_decay", -0.1)); },
+                        {"\"train\".\"weight_decay\"", "found -0.1"});
+  ExpectErrorContaining([&] { TrainOptionsFromConfig(with("clip_norm", -1)); },
+                        {"\"train\".\"clip_norm\"", "found -1"});
+}
+
+// A config.json written before the recipe existed has none of its keys: it reads as plain Adam.
+TEST(RunConfigBounds, RecipeKeysAbsentReadAsTheDefaults) {
+  const Json config = VaeConfig();
+  Json train = Json::MakeObject();
+  for (const char* key : {"epochs", "batch_size", "lr", "seed", "binarize"})
+    train.Set(key, config.At("train").At(key));
+  Json old = config;
+  old.Set("train", train);
+  const TrainOptions read = TrainOptionsFromConfig(old);
+  const TrainOptions defaults;
+  EXPECT_EQ(read.lr_schedule.kind, LrScheduleKind::kConstant);
+  EXPECT_EQ(read.lr_schedule.warmup_steps, 0u);
+  EXPECT_EQ(read.lr_schedule.step_size, defaults.lr_schedule.step_size);
+  EXPECT_EQ(read.lr_schedule.gamma, defaults.lr_schedule.gamma);
+  EXPECT_EQ(read.lr_schedule.min_lr, 0.0);
+  EXPECT_EQ(read.weight_decay, 0.0);
+  EXPECT_EQ(read.clip_norm, 0.0);
+}
+
 // A small VAE's run directory, checkpointed at `epoch` (the state set by hand: nothing trains).
 class Checkpoints : public ::testing::Test {
  protected:

@@ -28,6 +28,12 @@ Dataset LoadDataset(const std::string& dir, const std::string& split, Device dev
   return data;
 }
 
+void CheckSameImageShape(const Dataset& train, const Dataset& test) {
+  LATENT_CHECK(train.height == test.height && train.width == test.width,
+               "expected test images of the training images' shape, ", train.height, "x",
+               train.width, ", found ", test.height, "x", test.width);
+}
+
 Dataset BinarizeTestSet(const Dataset& test, uint64_t seed) {
   Dataset binary = test;
   binary.images = Bernoulli(test.images, seed, StreamOffset(Stream::kTestBinarize, 0));

@@ -24,9 +24,14 @@ struct Dataset {
 };
 
 // Loads split "train" or "t10k" of an IDX directory (core/io/idx.h). `limit` > 0 keeps only the
-// first `limit` examples (small slices for tests).
+// first `limit` examples (small slices for tests). The split holds at least one image, of 1 to
+// kMaxImageSide rows and columns (LoadIdxSplit rejects any other before a pixel is converted).
 Dataset LoadDataset(const std::string& dir, const std::string& split, Device device,
                     int64_t limit = -1);
+
+// Throws latent::Error unless `test` holds images of the same height and width as `train`: a
+// model built for 28x28 images must not be tested on 14x56 ones, though both have 784 pixels.
+void CheckSameImageShape(const Dataset& train, const Dataset& test);
 
 // The test set with each grey level p replaced by a Bernoulli(p) draw: the one binarization on
 // which a run trained with dynamic binarization is tested, by training after each epoch and by

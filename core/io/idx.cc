@@ -209,6 +209,17 @@ IdxSplit LoadIdxSplit(const std::string& dir, const std::string& split) {
   const std::string images_path = FindIdxFile(dir, images_name);
   const std::string labels_path = FindIdxFile(dir, labels_name);
   IdxArray images = ReadIdxWithDims(images_path, 3, "images");
+  // Images without pixels would give a model no input (its loss is then 0/0), and sides beyond the
+  // bound ask for a model of billions of inputs or overflow rows * cols; with a count of 0 the
+  // file is valid IDX whatever its sides, so they are checked first. An empty split would train
+  // on nothing.
+  const auto side_ok = [](int64_t side) { return side >= 1 && side <= kMaxImageSide; };
+  LATENT_CHECK(side_ok(images.dims[1]) && side_ok(images.dims[2]), "'", images_path,
+               "': expected images of 1 to ", kMaxImageSide, " rows and columns (MNIST's are "
+               "28x28), found ", images.dims[1], "x", images.dims[2]);
+  LATENT_CHECK(images.dims[0] >= 1, "'", images_path,
+               "': expected at least one image, found 0 images of ", images.dims[1], "x",
+               images.dims[2]);
   IdxArray labels = ReadIdxWithDims(labels_path, 1, "labels");
   LATENT_CHECK(images.dims[0] == labels.dims[0], "count mismatch: expected as many labels as "
                "images, found ", images.dims[0], " images in '", images_path, "' and ",

@@ -22,7 +22,15 @@ struct IdxArray {
 // Reads one IDX file, raw or gzip-compressed (detected by the 1f 8b magic, not by the name).
 IdxArray ReadIdx(const std::string& path);
 
-// One split of an IDX data set directory: images (count, rows, cols) and labels (count).
+// The largest number of rows, and of columns, an image of a split may have. MNIST and its
+// relatives are 28x28; 16384 leaves room for any image a dense or convolutional autoencoder of
+// this framework could train on (one 16384x16384 image is 268M pixels, 1 GiB as f32: a model
+// whose first layer reads it needs gigabytes per unit), while a header's dimensions of 65536 or
+// 2^32 - 1, whose product overflows or asks for a model of 2^32 inputs, are rejected on reading.
+constexpr int64_t kMaxImageSide = 16384;
+
+// One split of an IDX data set directory: images (count, rows, cols) and labels (count), with
+// count >= 1 and rows, cols in [1, kMaxImageSide].
 struct IdxSplit {
   int64_t count = 0, rows = 0, cols = 0;
   std::vector<uint8_t> images;  // (count, rows, cols)
@@ -32,6 +40,8 @@ struct IdxSplit {
 // split is "train" or "t10k"; looks for DIR/<split>-images-idx3-ubyte and
 // DIR/<split>-labels-idx1-ubyte, each raw or with a .gz suffix (the raw file wins if both exist).
 // Label values are not restricted: other data sets in this layout may have more classes.
+// Throws latent::Error naming the file for a split of no images or of images with 0 rows or
+// columns or more than kMaxImageSide, before converting or uploading anything.
 IdxSplit LoadIdxSplit(const std::string& dir, const std::string& split);
 
 }  // namespace latent

@@ -32,7 +32,7 @@ std::vector<HyperParamSpec> AeConfig::Specs() {
 
 AeConfig AeConfig::FromValues(const HyperParams& values) {
   AeConfig c;
-  c.latent_dim = values.GetInt("latent-dim", 1, 100000);
+  c.latent_dim = values.GetInt("latent-dim", 1, kMaxUnits);
   return c;
 }
 

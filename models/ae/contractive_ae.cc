@@ -54,7 +54,7 @@ std::vector<HyperParamSpec> ContractiveAeConfig::Specs() {
 
 ContractiveAeConfig ContractiveAeConfig::FromValues(const HyperParams& values) {
   ContractiveAeConfig c;
-  c.latent_dim = values.GetInt("latent-dim", 1, 100000);
+  c.latent_dim = values.GetInt("latent-dim", 1, kMaxUnits);
   c.lambda = values.GetDouble("lambda", 0.0, 1e6);
   return c;
 }

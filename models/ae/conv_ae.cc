@@ -51,8 +51,8 @@ std::vector<HyperParamSpec> ConvAeConfig::Specs() {
 
 ConvAeConfig ConvAeConfig::FromValues(const HyperParams& values) {
   ConvAeConfig c;
-  c.channels = values.GetInt("channels", 1, 4096);
-  c.latent_dim = values.GetInt("latent-dim", 1, 100000);
+  c.channels = values.GetInt("channels", 1, kMaxChannels);
+  c.latent_dim = values.GetInt("latent-dim", 1, kMaxUnits);
   return c;
 }
 

@@ -87,17 +87,20 @@ class DeepAe : public Model {
 const std::vector<Choice<DeepAeConfig::Units>> kUnits = {{"relu", DeepAeConfig::kRelu},
                                                          {"sigmoid", DeepAeConfig::kSigmoid}};
 
-// "1000,500,250" -> {1000, 500, 250}; each a width >= 1.
+// "1000,500,250" -> {1000, 500, 250}: 1 to kMaxHiddenLayers widths, each in [1, kMaxUnits].
 std::vector<int64_t> ParseWidths(const std::string& text) {
   std::vector<int64_t> widths;
   size_t begin = 0;
   while (begin <= text.size()) {
     const size_t end = std::min(text.find(',', begin), text.size());
     const std::string item = text.substr(begin, end - begin);
+    // At most 9 digits, so that stoll cannot overflow before the range is checked.
     const bool digits = !item.empty() && item.size() <= 9 &&
                         item.find_first_not_of("0123456789") == std::string::npos;
-    LATENT_CHECK(digits && std::stoll(item) >= 1, "--widths expects comma-separated layer widths "
-                 ">= 1 such as 1000,500,250; found '", text, "'");
+    const bool ok = digits && std::stoll(item) >= 1 && std::stoll(item) <= kMaxUnits &&
+                    static_cast<int64_t>(widths.size()) < kMaxHiddenLayers;
+    LATENT_CHECK(ok, "--widths expects 1 to ", kMaxHiddenLayers, " comma-separated layer widths "
+                 "in [1, ", kMaxUnits, "] such as 1000,500,250; found '", text, "'");
     widths.push_back(std::stoll(item));
     begin = end + 1;
   }
@@ -120,7 +123,7 @@ DeepAeConfig DeepAeConfig::FromValues(const HyperParams& values) {
   DeepAeConfig c;
   c.activation = values.GetChoice("activation", kUnits);
   c.widths = ParseWidths(values.Get("widths"));
-  c.latent_dim = values.GetInt("latent-dim", 1, 100000);
+  c.latent_dim = values.GetInt("latent-dim", 1, kMaxUnits);
   return c;
 }
 

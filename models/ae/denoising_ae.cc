@@ -60,7 +60,7 @@ DenoisingAeConfig DenoisingAeConfig::FromValues(const HyperParams& values) {
   // A fraction of the pixels is at most all of them; Gaussian noise only needs a bound.
   const double max_level = c.noise == kernels::Corruption::kGaussian ? 100.0 : 1.0;
   c.noise_level = values.GetDouble("noise-level", 0.0, max_level);
-  c.latent_dim = values.GetInt("latent-dim", 1, 100000);
+  c.latent_dim = values.GetInt("latent-dim", 1, kMaxUnits);
   return c;
 }
 

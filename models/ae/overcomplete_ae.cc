@@ -58,7 +58,7 @@ std::vector<HyperParamSpec> OvercompleteAeConfig::Specs() {
 OvercompleteAeConfig OvercompleteAeConfig::FromValues(const HyperParams& values) {
   OvercompleteAeConfig c;
   c.regularizer = values.GetChoice("regularizer", kRegularizers);
-  c.latent_dim = values.GetInt("latent-dim", 1, 100000);
+  c.latent_dim = values.GetInt("latent-dim", 1, kMaxUnits);
   c.lambda = values.GetDouble("lambda", 0.0, 1e6);
   c.sigma = values.GetDouble("sigma", 0.0, 100.0);
   return c;

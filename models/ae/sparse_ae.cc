@@ -75,7 +75,7 @@ std::vector<HyperParamSpec> SparseAeConfig::Specs() {
 SparseAeConfig SparseAeConfig::FromValues(const HyperParams& values) {
   SparseAeConfig c;
   c.sparsity = values.GetChoice("sparsity", kPenalties);
-  c.latent_dim = values.GetInt("latent-dim", 1, 100000);
+  c.latent_dim = values.GetInt("latent-dim", 1, kMaxUnits);
   // rho strictly inside (0, 1): the KL divergence takes log rho and log(1 - rho).
   c.rho = values.GetDouble("rho", 1e-6, 1.0 - 1e-6);
   c.beta = values.GetDouble("beta", 0.0, 1e6);

@@ -5,6 +5,7 @@
 #include <system_error>
 
 #include "core/io/file_util.h"
+#include "core/io/idx.h"
 #include "core/io/safetensors.h"
 #include "models/train/metrics.h"
 
@@ -13,8 +14,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// Limits of what config.json may ask for. Image sides match the IDX loader's; labels are bytes.
-constexpr int64_t kMaxSide = 16384;
+// Limits of what config.json may ask for: image sides as the IDX loader's, labels are bytes.
 constexpr int64_t kMaxClasses = 256;
 constexpr int64_t kMaxEpochs = 1000000;
 constexpr int64_t kMaxBatch = int64_t{1} << 20;
@@ -34,6 +34,16 @@ int64_t IntIn(const Json& object, const std::string& section, const std::string&
   const int64_t value = object.At(key).AsInt64();
   LATENT_CHECK(value >= lo && value <= hi, "\"", section, "\".\"", key,
                "\": expected an integer in [", lo, ", ", hi, "], found ", value);
+  return value;
+}
+
+// A number of object[key], or `fallback` when the key is absent (runs written before it existed).
+double NumberIn(const Json& object, const std::string& section, const std::string& key,
+                double fallback, double lo, double hi) {
+  if (!object.Contains(key)) return fallback;
+  const double value = object.At(key).AsNumber();
+  LATENT_CHECK(value >= lo && value <= hi, "\"", section, "\".\"", key,
+               "\": expected a number in [", lo, ", ", hi, "], found ", value);
   return value;
 }
 
@@ -78,6 +88,14 @@ Json RunConfig(const ModelInfo& info, const HyperParams& values, const ModelShap
   train.Set("lr", options.lr);
   train.Set("seed", static_cast<double>(options.seed));
   train.Set("binarize", options.binarize);
+  const LrSchedule& schedule = options.lr_schedule;
+  train.Set("lr_schedule", LrScheduleName(schedule.kind));
+  train.Set("warmup_steps", static_cast<double>(schedule.warmup_steps));
+  train.Set("lr_step_size", static_cast<double>(schedule.step_size));
+  train.Set("lr_gamma", schedule.gamma);
+  train.Set("lr_min", schedule.min_lr);
+  train.Set("weight_decay", options.weight_decay);
+  train.Set("clip_norm", options.clip_norm);
   Json data = Json::MakeObject();
   data.Set("dir", data_dir);
   data.Set("height", shape.height);
@@ -99,7 +117,8 @@ std::unique_ptr<Model> ModelFromConfig(const Json& config, ModelShape* shape) {
   for (const auto& [name, value] : config.At("model_flags").AsObject())
     values.Set(name, value.AsString());
   const Json& data = config.At("data");
-  *shape = {IntIn(data, "data", "height", 1, kMaxSide), IntIn(data, "data", "width", 1, kMaxSide),
+  *shape = {IntIn(data, "data", "height", 1, kMaxImageSide),
+            IntIn(data, "data", "width", 1, kMaxImageSide),
             static_cast<int>(IntIn(data, "data", "num_classes", 1, kMaxClasses))};
   return info.create(values, *shape);
 }
@@ -116,6 +135,26 @@ TrainOptions TrainOptionsFromConfig(const Json& config) {
                options.lr);
   options.seed = static_cast<uint64_t>(IntIn(train, "train", "seed", 0, kMaxSeed));
   options.binarize = train.At("binarize").AsBool();
+  // The recipe's keys are absent from runs written before they existed: those trained with the
+  // defaults. The bounds are those of `latent train`'s flags.
+  LrSchedule& schedule = options.lr_schedule;
+  if (train.Contains("lr_schedule")) {
+    try {
+      schedule.kind = ParseLrScheduleKind(train.At("lr_schedule").AsString());
+    } catch (const Error& e) {
+      LATENT_FAIL("\"train\".\"lr_schedule\": ", e.what());
+    }
+  }
+  if (train.Contains("warmup_steps"))
+    schedule.warmup_steps = static_cast<uint64_t>(
+        IntIn(train, "train", "warmup_steps", 0, kMaxSeed));
+  if (train.Contains("lr_step_size"))
+    schedule.step_size = static_cast<uint64_t>(
+        IntIn(train, "train", "lr_step_size", 1, kMaxSeed));
+  schedule.gamma = NumberIn(train, "train", "lr_gamma", schedule.gamma, 1e-9, 1.0);
+  schedule.min_lr = NumberIn(train, "train", "lr_min", schedule.min_lr, 0.0, options.lr);
+  options.weight_decay = NumberIn(train, "train", "weight_decay", options.weight_decay, 0.0, 1.0);
+  options.clip_norm = NumberIn(train, "train", "clip_norm", options.clip_norm, 0.0, 1e6);
   // Runs written before the limits were recorded used all the data or said nothing: 0.
   const Json& data = config.At("data");
   if (data.Contains("train_limit"))

@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "core/autograd.h"
+#include "core/grad_clip.h"
 #include "core/profiler.h"
 #include "core/random.h"
 #include "core/tensor_math.h"
@@ -113,7 +114,9 @@ Evaluation Evaluate(Model& model, const Dataset& data, int64_t batch_size, uint6
 }
 
 Trainer::Trainer(Model& model, const TrainOptions& options)
-    : model_(model), options_(options), adam_(model.params(), options.lr) {}
+    : model_(model),
+      options_(options),
+      adam_(model.params(), options.lr, 0.9, 0.999, 1e-8, options.weight_decay) {}
 
 void Trainer::Run(const Dataset& train, const Dataset& test,
                   const std::function<void()>& on_epoch) {
@@ -124,6 +127,10 @@ void Trainer::Run(const Dataset& train, const Dataset& test,
   for (int epoch = state_.epoch + 1; epoch <= options_.epochs; ++epoch) {
     const auto start = Clock::now();
     BatchSampler batches(train, options_.batch_size, /*shuffle=*/true, options_.seed, epoch);
+    // Every epoch has the same number of batches; a resumed run with a new --epochs total takes
+    // its remaining rates from the schedule stretched to that total.
+    const uint64_t total_steps =
+        static_cast<uint64_t>(options_.epochs) * static_cast<uint64_t>(batches.num_batches());
     LossTotals totals;
     auto last_report = start;
     for (int64_t b = 0; b < batches.num_batches(); ++b, ++step) {
@@ -148,6 +155,9 @@ void Trainer::Run(const Dataset& train, const Dataset& test,
       }
       {
         NvtxRange range("optimizer");
+        if (options_.clip_norm > 0.0) ClipGradNorm(model_.params(), options_.clip_norm);
+        // From the step's number, never accumulated: a resumed run takes the same rates.
+        adam_.set_lr(options_.lr_schedule.LrAt(options_.lr, step, total_steps));
         adam_.Step();
       }
       profiled.AfterStep(step);

@@ -11,6 +11,7 @@
 #include "core/io/dataset.h"
 #include "core/optim.h"
 #include "models/model.h"
+#include "models/train/lr_schedule.h"
 
 namespace latent {
 
@@ -18,6 +19,10 @@ struct TrainOptions {
   int epochs = 10;
   int64_t batch_size = 128;
   double lr = 1e-3;
+  // The training recipe; the defaults (a constant rate, no decay, no clipping) are plain Adam.
+  LrSchedule lr_schedule;    // the rate of each step, from lr (lr_schedule.h)
+  double weight_decay = 0.0;  // AdamW's decoupled decay (kernels/optim.h); 0: Adam
+  double clip_norm = 0.0;     // clip the gradient's global L2 norm to this before each step; 0: off
   uint64_t seed = 1;
   bool binarize = false;  // dynamic binarization: a fresh Bernoulli draw of every pixel each epoch
   // Only the first N images of each split (0: all). The trainer takes the data sets as given;
@@ -63,6 +68,8 @@ struct TrainState {
 };
 
 // Trains a model with Adam, one epoch after another, from a state that a checkpoint can restore.
+// Each step: forward, backward, gradient clipping (options.clip_norm), the scheduled rate of the
+// global step set on Adam, then Adam's (or AdamW's) update.
 class Trainer {
  public:
   Trainer(Model& model, const TrainOptions& options);

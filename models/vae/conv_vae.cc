@@ -51,8 +51,8 @@ std::vector<HyperParamSpec> ConvVaeConfig::Specs() {
 
 ConvVaeConfig ConvVaeConfig::FromValues(const HyperParams& values) {
   ConvVaeConfig c;
-  c.latent_dim = values.GetInt("latent-dim", 1, 100000);
-  c.channels = values.GetInt("channels", 1, 4096);
+  c.latent_dim = values.GetInt("latent-dim", 1, kMaxUnits);
+  c.channels = values.GetInt("channels", 1, kMaxChannels);
   c.likelihood = LikelihoodConfig::FromValues(values);
   return c;
 }

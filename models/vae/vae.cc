@@ -65,8 +65,8 @@ std::vector<HyperParamSpec> VaeConfig::Specs() {
 
 VaeConfig VaeConfig::FromValues(const HyperParams& values) {
   VaeConfig c;
-  c.latent_dim = values.GetInt("latent-dim", 1, 100000);
-  c.hidden = values.GetInt("hidden", 1, 100000);
+  c.latent_dim = values.GetInt("latent-dim", 1, kMaxUnits);
+  c.hidden = values.GetInt("hidden", 1, kMaxUnits);
   if (values.Has("beta")) c.schedule = KlSchedule::FromValues(values);
   c.likelihood = LikelihoodConfig::FromValues(values);
   return c;

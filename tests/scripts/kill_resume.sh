@@ -11,12 +11,12 @@
 # epoch whose metrics.csv has one row per epoch of train_state.json, and `latent sample` must load
 # it. A start that finishes before its kill does not count as a kill: its run, resumed to the end,
 # is compared with the uninterrupted one (model, optimizer state, train state, config, and
-# metrics.csv without its wall-time column), and the next start begins a fresh run. At the end the
-# last killed run is resumed to its end and compared too.
+# metrics.csv without its wall-time column), and the next start begins a fresh run in a new
+# directory. At the end the last killed run is resumed to its end and compared too.
 set -euo pipefail
 latent=$1 data=$2 work=$3 kills=${4:-12} seed=${5:-1}
 RANDOM=${seed}
-args=(--model vae --hidden 200 --epochs 8 --train-limit 1024 --test-limit 128 --batch-size 64
+args=(--model vae --hidden 64 --epochs 6 --train-limit 512 --test-limit 64 --batch-size 64
       --binarize --threads 1 --data "${data}")
 rm -rf "${work}"
 mkdir -p "${work}"
@@ -28,7 +28,8 @@ start=$(date +%s.%N)
 wall=$(awk -v a="${start}" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }')
 echo "uninterrupted run: ${wall} s; kill delays drawn from [0, ${wall}) s"
 
-run="${work}/killed"
+lifetime=1
+run="${work}/killed-${lifetime}"
 # The directory after a kill: no checkpoint yet (killed before epoch 0 was published), or one
 # that is complete and consistent.
 check_consistent() {
@@ -65,33 +66,33 @@ compare_with_whole() {
   echo "  finished: equal to the uninterrupted run byte for byte"
 }
 
-done_kills=0 finished=0 fresh=1
+done_kills=0 finished=0
 for ((attempt = 1; attempt <= 5 * kills && done_kills < kills; ++attempt)); do
-  if ((fresh)) || [[ ! -L "${run}/checkpoint" ]]; then
-    cmd=("${latent}" train "${args[@]}" --out "${run}" --overwrite)
-  else
+  if [[ -L "${run}/checkpoint" ]]; then
     cmd=("${latent}" train --resume "${run}" --threads 1)
+  else  # --overwrite: a start killed before its epoch 0 may have left a staging directory
+    cmd=("${latent}" train "${args[@]}" --out "${run}" --overwrite)
   fi
-  fresh=0
   delay=$(awk -v r="${RANDOM}" -v w="${wall}" 'BEGIN { printf "%.3f", r / 32768 * w }')
-  "${cmd[@]}" > "${work}/attempt-${attempt}.log" 2>&1 &
-  pid=$!
-  sleep "${delay}"
-  if kill -9 "${pid}" 2> /dev/null; then
-    wait "${pid}" 2> /dev/null || true
+  # timeout sends SIGKILL after the delay unless the run has ended; 137 = 128 + SIGKILL.
+  status=0
+  { timeout --signal=KILL "${delay}" "${cmd[@]}" > "${work}/attempt-${attempt}.log" 2>&1; } \
+    2> /dev/null || status=$?  # (bash's own "Killed" notice goes to /dev/null)
+  if ((status == 137)); then
     done_kills=$((done_kills + 1))
     echo "kill ${done_kills} after ${delay} s (${cmd[2]})"
     check_consistent
   else
-    wait "${pid}" || fail "a run ended with an error: $(tail -n 3 "${work}/attempt-${attempt}.log")"
+    ((status == 0)) || fail "a run ended with exit ${status}: $(tail -n 3 "${work}/attempt-${attempt}.log")"
     echo "run finished before its kill at ${delay} s"
     compare_with_whole
-    finished=$((finished + 1)) fresh=1
+    finished=$((finished + 1)) lifetime=$((lifetime + 1))
+    run="${work}/killed-${lifetime}"
   fi
 done
 ((done_kills == kills)) || fail "only ${done_kills} of ${kills} runs were killed before finishing"
 
-if ((!fresh)); then
+if [[ -d "${run}" ]]; then
   if [[ -L "${run}/checkpoint" ]]; then
     cmd=("${latent}" train --resume "${run}" --threads 1)
   else

@@ -55,6 +55,7 @@ int RunEval(const Args& args) {
       {"anomaly-k", "100", "importance samples per image for --anomaly-score nll"}};
   for (const FlagSpec& f : DeviceFlags()) specs.push_back(f);
   Flags flags("eval", specs);
+  flags.DeclareSwitch("binarize");  // alone, true, as `latent train --binarize` is
   if (ParseOrPrintHelp(flags, args)) return 0;
   LATENT_CHECK(!flags.Get("run").empty(), "--run is required: the directory of a trained run");
   const std::string run_dir = flags.Get("run");
@@ -71,9 +72,10 @@ int RunEval(const Args& args) {
       LoadDataset(data_dir, "train", device, flags.GetInt("train-limit", 0, INT64_MAX));
   const Dataset test =
       LoadDataset(data_dir, "t10k", device, flags.GetInt("test-limit", 0, INT64_MAX));
-  LATENT_CHECK(test.features() == run.shape.features(), "the run's model takes ", run.shape.height,
-               "x", run.shape.width, " images; ", data_dir, " holds ", test.height, "x",
-               test.width);
+  CheckSameImageShape(train, test);
+  LATENT_CHECK(test.height == run.shape.height && test.width == run.shape.width,
+               "the run's model takes ", run.shape.height, "x", run.shape.width, " images; ",
+               data_dir, " holds ", test.height, "x", test.width);
   std::filesystem::create_directories(out);
 
   EvalReport report;

@@ -40,28 +40,36 @@ void PrepareRunDir(const std::string& out, bool overwrite) {
                out, "': ", std::strerror(errno));
 }
 
-// --resume DIR: the run's own configuration, which flags may not change, except for the total
-// number of epochs and how and where it runs.
-Json ResumedConfig(const std::string& dir, const Flags& flags, const ModelInfo& info) {
-  static const std::set<std::string> allowed = {"resume", "epochs", "device", "threads", "gemm",
-                                                "profile-steps"};
-  std::vector<FlagSpec> specs = TrainFlags();
-  specs.insert(specs.end(), info.hyperparams.begin(), info.hyperparams.end());
-  for (const FlagSpec& spec : specs) {
-    const std::string& name = spec.name;
-    LATENT_CHECK(!flags.IsSet(name) || allowed.count(name), "--", name, " cannot be given with "
-                 "--resume: the run continues with its own configuration (", dir,
-                 "/checkpoint/config.json); only --epochs (a new total), --device, --threads, "
-                 "--gemm and --profile-steps may be");
-  }
+// --resume DIR: the configuration the run recorded, naming the file in any error.
+Json ResumedConfig(const std::string& dir) {
   const std::string path = dir + "/checkpoint/config.json";
   LATENT_CHECK(std::filesystem::is_regular_file(path), "--resume '", dir,
                "': expected a run directory written by `latent train`, with ", path,
                "; found none");
   try {
-    return Json::Parse(ReadFileBytes(path));
+    Json config = Json::Parse(ReadFileBytes(path));
+    ModelShape shape;
+    ModelFromConfig(config, &shape);  // checked here, so that every error names the file
+    TrainOptionsFromConfig(config);
+    config.At("data").At("dir").AsString();
+    return config;
   } catch (const Error& e) {
     LATENT_FAIL(path, ": ", e.what());
+  }
+}
+
+// A resumed run keeps its configuration: flags may set only the total number of epochs and how
+// and where it runs.
+void CheckResumeFlags(const Flags& flags, const ModelInfo& info, const std::string& dir) {
+  static const std::set<std::string> allowed = {"resume", "epochs", "device", "threads", "gemm",
+                                                "profile-steps"};
+  std::vector<FlagSpec> specs = TrainFlags();
+  specs.insert(specs.end(), info.hyperparams.begin(), info.hyperparams.end());
+  for (const FlagSpec& spec : specs) {
+    LATENT_CHECK(!flags.IsSet(spec.name) || allowed.count(spec.name), "--", spec.name,
+                 " cannot be given with --resume: the run continues with its own configuration (",
+                 dir, "/checkpoint/config.json); only --epochs (a new total), --device, "
+                 "--threads, --gemm and --profile-steps may be");
   }
 }
 
@@ -70,14 +78,9 @@ Json ResumedConfig(const std::string& dir, const Flags& flags, const ModelInfo& 
 int RunTrain(const Args& args) {
   const std::string resume = PeekFlag(args, "resume", "");
   // The model's hyperparameters are flags too: a resumed run's model is the one it recorded.
-  Json config;
-  if (!resume.empty()) {
-    const std::string path = resume + "/checkpoint/config.json";
-    if (std::filesystem::is_regular_file(path)) config = Json::Parse(ReadFileBytes(path));
-  }
-  const ModelInfo& info = FindModel(config.type() == Json::Type::kObject
-                                        ? config.At("model").AsString()
-                                        : PeekFlag(args, "model", "vae"));
+  Json config = resume.empty() ? Json() : ResumedConfig(resume);
+  const ModelInfo& info = FindModel(resume.empty() ? PeekFlag(args, "model", "vae")
+                                                   : config.At("model").AsString());
   Flags flags("train", TrainFlags());
   flags.Add(info.hyperparams);
   if (ParseOrPrintHelp(flags, args)) return 0;
@@ -85,13 +88,23 @@ int RunTrain(const Args& args) {
   TrainOptions options;
   std::string out, data_dir;
   if (!resume.empty()) {
-    config = ResumedConfig(resume, flags, info);
+    CheckResumeFlags(flags, info, resume);
     options = TrainOptionsFromConfig(config);
     data_dir = config.At("data").At("dir").AsString();
     out = resume;
   } else {
     options.batch_size = flags.GetInt("batch-size", 1, 1 << 20);
     options.lr = flags.GetDouble("lr", 0.0, 10.0);
+    options.lr_schedule.kind =
+        ParseLrScheduleKind(flags.GetChoice("lr-schedule", {"constant", "step", "cosine"}));
+    options.lr_schedule.warmup_steps =
+        static_cast<uint64_t>(flags.GetInt("warmup-steps", 0, int64_t{1} << 53));
+    options.lr_schedule.step_size =
+        static_cast<uint64_t>(flags.GetInt("lr-step-size", 1, int64_t{1} << 53));
+    options.lr_schedule.gamma = flags.GetDouble("lr-gamma", 1e-9, 1.0);
+    options.lr_schedule.min_lr = flags.GetDouble("lr-min", 0.0, options.lr);
+    options.weight_decay = flags.GetDouble("weight-decay", 0.0, 1.0);
+    options.clip_norm = flags.GetDouble("clip-norm", 0.0, 1e6);
     options.seed = static_cast<uint64_t>(flags.GetInt("seed", 0, int64_t{1} << 53));
     options.binarize = flags.GetBool("binarize");
     options.train_limit = flags.GetInt("train-limit", 0, INT64_MAX);
@@ -113,9 +126,7 @@ int RunTrain(const Args& args) {
   }
   const Dataset train = LoadDataset(data_dir, "train", device, options.train_limit);
   const Dataset test = LoadDataset(data_dir, "t10k", device, options.test_limit);
-  LATENT_CHECK(train.height == test.height && train.width == test.width, "train images are ",
-               train.height, "x", train.width, " but test images are ", test.height, "x",
-               test.width, "; expected one size");
+  CheckSameImageShape(train, test);
   ModelShape shape{train.height, train.width, std::max(train.num_classes, test.num_classes)};
 
   std::unique_ptr<Model> model;

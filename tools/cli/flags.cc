@@ -14,8 +14,11 @@ void Flags::Add(const std::vector<FlagSpec>& specs) {
     specs_.push_back(s);
     values_.push_back(s.default_value);
     set_.push_back(false);
+    switch_.push_back(s.default_value == "true" || s.default_value == "false");
   }
 }
+
+void Flags::DeclareSwitch(const std::string& name) { switch_[&Find(name) - specs_.data()] = true; }
 
 bool Flags::Has(const std::string& name) const {
   for (const FlagSpec& s : specs_)
@@ -47,9 +50,8 @@ void Flags::Parse(const std::vector<std::string>& args) {
       name = name.substr(0, eq);
       Find(name);
     } else {
-      const FlagSpec& spec = Find(name);
-      // A switch (a flag whose default is true or false) given alone means true: --binarize.
-      const bool is_switch = spec.default_value == "true" || spec.default_value == "false";
+      // A switch given alone means true: --binarize.
+      const bool is_switch = switch_[&Find(name) - specs_.data()];
       const bool value_follows = i + 1 < args.size() && args[i + 1].compare(0, 2, "--") != 0;
       if (is_switch && !value_follows) {
         value = "true";

@@ -20,9 +20,13 @@ class Flags {
   Flags(std::string command, std::vector<FlagSpec> specs);
   void Add(const std::vector<FlagSpec>& specs);
 
-  // Accepts "--name value" and "--name=value", and a switch (default "true" or "false") alone,
-  // "--name", for true; "--help"/"-h" sets help(). Throws latent::Error on
-  // an unknown flag, a missing value or a positional argument.
+  // Makes `name` a switch although its default is neither "true" nor "false": a flag such as
+  // eval's --binarize, whose default "" leaves the choice to the run being evaluated.
+  void DeclareSwitch(const std::string& name);
+
+  // Accepts "--name value" and "--name=value", and a switch (default "true" or "false", or
+  // declared by DeclareSwitch) alone, "--name", for true; "--help"/"-h" sets help(). Throws
+  // latent::Error on an unknown flag, a missing value or a positional argument.
   void Parse(const std::vector<std::string>& args);
   bool help() const { return help_; }
   std::string Usage() const;
@@ -48,6 +52,7 @@ class Flags {
   std::vector<FlagSpec> specs_;
   std::vector<std::string> values_;
   std::vector<bool> set_;
+  std::vector<bool> switch_;  // given alone, means true
   bool help_ = false;
 };
 
