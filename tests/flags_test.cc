@@ -2,7 +2,9 @@
 #include <gtest/gtest.h>
 
 #include "kernels/error.h"
+#include "models/model.h"
 #include "tools/cli/flags.h"
+#include "tools/cli/train_flags.h"
 
 #include <functional>
 
@@ -111,6 +113,16 @@ TEST(Flags, HelpIsRecognizedAndUsageListsDefaults) {
   EXPECT_TRUE(f.help());
   EXPECT_NE(f.Usage().find("--lr"), std::string::npos);
   EXPECT_NE(f.Usage().find("(default: 1e-3)"), std::string::npos);
+}
+
+// latent train declares its own flags, then the trained model's hyperparameters: a name in both
+// would make every `latent train --model NAME` fail ("declared twice"), as beta-vae's KL
+// --warmup-steps once did beside a learning-rate warm-up of the same name.
+TEST(Flags, TrainFlagsAndEveryModelsHyperparametersHaveDistinctNames) {
+  for (const ModelInfo& info : ModelRegistry()) {
+    Flags flags("train", TrainFlags());
+    EXPECT_EQ(ErrorOf([&] { flags.Add(info.hyperparams); }), "") << "--model " << info.name;
+  }
 }
 
 }  // namespace

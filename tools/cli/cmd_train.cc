@@ -98,7 +98,7 @@ int RunTrain(const Args& args) {
     options.lr_schedule.kind =
         ParseLrScheduleKind(flags.GetChoice("lr-schedule", {"constant", "step", "cosine"}));
     options.lr_schedule.warmup_steps =
-        static_cast<uint64_t>(flags.GetInt("warmup-steps", 0, int64_t{1} << 53));
+        static_cast<uint64_t>(flags.GetInt("lr-warmup-steps", 0, int64_t{1} << 53));
     options.lr_schedule.step_size =
         static_cast<uint64_t>(flags.GetInt("lr-step-size", 1, int64_t{1} << 53));
     options.lr_schedule.gamma = flags.GetDouble("lr-gamma", 1e-9, 1.0);

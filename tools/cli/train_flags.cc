@@ -17,7 +17,7 @@ std::vector<FlagSpec> TrainFlags() {
       {"lr", "1e-3", "Adam learning rate (the schedule's peak)"},
       {"lr-schedule", "constant", "learning rate per step: constant, step (times --lr-gamma every "
                                   "--lr-step-size steps) or cosine (down to --lr-min at the end)"},
-      {"warmup-steps", "0", "linear warm-up: step s < N takes lr * (s + 1) / N"},
+      {"lr-warmup-steps", "0", "linear warm-up: step s < N takes lr * (s + 1) / N"},
       {"lr-step-size", "1000", "step schedule: steps between two multiplications by --lr-gamma"},
       {"lr-gamma", "0.1", "step schedule: the factor, in (0, 1]"},
       {"lr-min", "0", "step and cosine schedules: the floor of the rate, in [0, lr]"},
