@@ -71,6 +71,9 @@ struct DeepAeConfig {
   std::vector<int64_t> widths = {1000, 500, 250};  // hidden layers from the input to the code
   int64_t latent_dim = 30;                         // size of the linear code
   Units activation = kRelu;                        // hidden units (the paper's are sigmoid)
+  // Epochs of greedy layer-wise pre-training per layer before end-to-end training (0: none);
+  // see models/train/pretrain.h.
+  int64_t pretrain_epochs = 0;
 
   static std::vector<HyperParamSpec> Specs();
   static DeepAeConfig FromValues(const HyperParams& values);

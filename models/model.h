@@ -58,6 +58,14 @@ class Model {
   virtual Tensor Sample(int64_t n, uint64_t seed, const Tensor& labels);
   virtual int64_t code_size() const = 0;
 
+  // Greedy layer-wise pre-training (models/train/pretrain.h), for models that have it (deep-ae):
+  // how many stages, how many epochs each (0: none), and the loss of stage s on images x. Stage s
+  // trains only its own parameters, on what the stages before it learned; its loss records no
+  // graph through the others, so their gradients stay zero.
+  virtual int pretrain_stages() const { return 0; }
+  virtual int pretrain_epochs() const { return 0; }
+  virtual LossOutput PretrainLoss(int stage, const Tensor& x);
+
  protected:
   Parameters params_;
 };

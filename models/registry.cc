@@ -10,6 +10,10 @@ Tensor Model::Sample(int64_t, uint64_t, const Tensor&) {
               "VAE-family model (vae) to sample");
 }
 
+LossOutput Model::PretrainLoss(int stage, const Tensor&) {
+  LATENT_FAIL("this model has no layer-wise pre-training (stage ", stage, " asked for)");
+}
+
 const std::vector<ModelInfo>& ModelRegistry() {
   static const std::vector<ModelInfo> registry = {
       AeInfo(),

@@ -41,13 +41,13 @@ Dataset BinarizeTestSet(const Dataset& test, uint64_t seed) {
 }
 
 BatchSampler::BatchSampler(const Dataset& data, int64_t batch_size, bool shuffle, uint64_t seed,
-                           uint64_t epoch)
+                           uint64_t epoch, Stream stream)
     : data_(data), n_(data.size()), batch_size_(batch_size) {
   LATENT_CHECK(batch_size > 0, "batch size must be positive, found ", batch_size);
   LATENT_CHECK(n_ > 0, "the data set is empty");
   std::vector<int32_t> order(n_);
   if (shuffle) {
-    order = Permutation(n_, seed, StreamOffset(Stream::kShuffle, epoch));
+    order = Permutation(n_, seed, StreamOffset(stream, epoch));
   } else {
     std::iota(order.begin(), order.end(), 0);
   }

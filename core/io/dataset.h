@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "core/random.h"
 #include "core/tensor.h"
 
 namespace latent {
@@ -42,11 +43,13 @@ void CheckSameImageShape(const Dataset& train, const Dataset& test);
 Dataset BinarizeTestSet(const Dataset& test, uint64_t seed);
 
 // The minibatches of one epoch, in the order of a seeded permutation (or in order when not
-// shuffled). The last batch may be smaller.
+// shuffled): the permutation of stream (seed, `stream`) at counter `epoch`, so that training
+// epochs (kShuffle) and other passes over the data (kPretrain) never share an order. The last
+// batch may be smaller.
 class BatchSampler {
  public:
   BatchSampler(const Dataset& data, int64_t batch_size, bool shuffle, uint64_t seed,
-               uint64_t epoch);
+               uint64_t epoch, Stream stream = Stream::kShuffle);
   int64_t num_batches() const { return (n_ + batch_size_ - 1) / batch_size_; }
   // Images (b, H*W) and labels (b) of batch `i`.
   Tensor Images(int64_t i) const;

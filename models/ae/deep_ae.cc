@@ -10,11 +10,23 @@
 // trains end to end with Adam from the framework's default initialization, which ReLU hidden
 // units (a = ReLU, the default) make possible: with sigmoid units the 8-layer stack learns slowly
 // without pretraining.
+//
+// --pretrain-epochs E > 0 adds greedy layer-wise pre-training before that (models/train/
+// pretrain.h), with stacked autoencoders in place of the paper's RBMs (Bengio et al. 2007): stage
+// s trains encoder layer s+1 and its mirror in the decoder as a one-hidden-layer autoencoder of
+// h_s, the code of the s layers below, which stay fixed,
+//
+//   stage 0      logits = V1 a(W1 x + b1) + c1,          loss sum BCE(logits, x)
+//   stage s > 0  g = a(V_{s+1} u + c_{s+1}),  u = a(W_{s+1} h_s + b_{s+1}),
+//                loss sum (g - h_s)^2                   (u linear at the code layer)
+//
+// so each layer starts from weights that already reconstruct the layer below.
 #include <algorithm>
 #include <cmath>
 #include <string>
 #include <vector>
 
+#include "core/autograd.h"
 #include "core/nn.h"
 #include "core/ops.h"
 #include "kernels/error.h"
@@ -28,8 +40,11 @@ namespace {
 class DeepAe : public Model {
  public:
   // widths: the hidden layers from the input inwards (1000, 500, 250).
-  DeepAe(int64_t features, const std::vector<int64_t>& widths, int64_t code, bool sigmoid)
-      : sigmoid_(sigmoid), hidden_(sigmoid ? Activation::kSigmoid : Activation::kRelu) {
+  DeepAe(int64_t features, const std::vector<int64_t>& widths, int64_t code, bool sigmoid,
+         int pretrain_epochs)
+      : sigmoid_(sigmoid),
+        hidden_(sigmoid ? Activation::kSigmoid : Activation::kRelu),
+        pretrain_epochs_(pretrain_epochs) {
     std::vector<int64_t> sizes = {features};
     sizes.insert(sizes.end(), widths.begin(), widths.end());
     sizes.push_back(code);
@@ -46,6 +61,28 @@ class DeepAe : public Model {
     const Tensor logits = Apply(decoder_, Code(x), Activation::kIdentity);
     Tensor recon = Sum(BceWithLogits(logits, x));
     return {recon, {{"recon", recon}, {"sqerr", SquaredError(logits, x)}}};
+  }
+
+  int pretrain_stages() const override { return static_cast<int>(encoder_.size()); }
+  int pretrain_epochs() const override { return pretrain_epochs_; }
+  LossOutput PretrainLoss(int stage, const Tensor& x) override {
+    const int n = pretrain_stages();
+    LATENT_CHECK(stage >= 0 && stage < n, "deep-ae has pre-training stages 0..", n - 1,
+                 "; stage ", stage, " asked for");
+    Tensor h = x;
+    {
+      NoGradGuard frozen;  // the layers below are inputs here, not parameters being trained
+      for (int i = 0; i < stage; ++i) h = encoder_[i](h, hidden_);
+    }
+    const Tensor u = encoder_[stage](h, stage + 1 < n ? hidden_ : Activation::kIdentity);
+    const LinearLayer& mirror = decoder_[n - 1 - stage];
+    if (stage == 0) {
+      const Tensor logits = mirror(u, Activation::kIdentity);
+      Tensor recon = Sum(BceWithLogits(logits, x));
+      return {recon, {{"recon", recon}}};
+    }
+    Tensor sqerr = Sum(Mse(mirror(u, hidden_), h));
+    return {sqerr, {{"sqerr", sqerr}}};
   }
 
   Tensor Encode(const Tensor& x, const Tensor&) override { return Code(x); }
@@ -81,6 +118,7 @@ class DeepAe : public Model {
 
   bool sigmoid_;
   Activation hidden_;
+  int pretrain_epochs_;
   std::vector<LinearLayer> encoder_, decoder_;
 };
 
@@ -116,7 +154,9 @@ std::vector<HyperParamSpec> DeepAeConfig::Specs() {
   return {{"widths", widths, "hidden layer widths from the input to the code"},
           {"latent-dim", HyperParamText(d.latent_dim), "size of the linear code"},
           {"activation", HyperParamText(d.activation, kUnits),
-           "hidden units: relu or sigmoid (the paper's)"}};
+           "hidden units: relu or sigmoid (the paper's)"},
+          {"pretrain-epochs", HyperParamText(d.pretrain_epochs),
+           "epochs of greedy layer-wise pre-training per layer (0: none)"}};
 }
 
 DeepAeConfig DeepAeConfig::FromValues(const HyperParams& values) {
@@ -124,12 +164,14 @@ DeepAeConfig DeepAeConfig::FromValues(const HyperParams& values) {
   c.activation = values.GetChoice("activation", kUnits);
   c.widths = ParseWidths(values.Get("widths"));
   c.latent_dim = values.GetInt("latent-dim", 1, kMaxUnits);
+  c.pretrain_epochs = values.GetInt("pretrain-epochs", 0, 1000000);
   return c;
 }
 
 std::unique_ptr<Model> MakeDeepAe(const DeepAeConfig& config, const ModelShape& shape) {
   return std::make_unique<DeepAe>(shape.features(), config.widths, config.latent_dim,
-                                  config.activation == DeepAeConfig::kSigmoid);
+                                  config.activation == DeepAeConfig::kSigmoid,
+                                  static_cast<int>(config.pretrain_epochs));
 }
 
 ModelInfo DeepAeInfo() {

@@ -12,6 +12,7 @@
 #include "core/io/dataset.h"
 #include "core/io/file_util.h"
 #include "core/ops.h"
+#include "models/train/pretrain.h"
 #include "models/train/run_dir.h"
 #include "models/train/trainer.h"
 #include "tools/cli/commands.h"
@@ -155,6 +156,10 @@ int RunTrain(const Args& args) {
                  " steps in the checkpoint; has the data in ", data_dir, " changed?");
     config.At("train").Set("epochs", options.epochs);
   } else {
+    Pretrain(*model, train, options, [](const PretrainEpoch& e) {
+      std::printf("pretrain stage %d  epoch %d  loss %.4f\n", e.stage + 1, e.epoch, e.loss);
+      std::fflush(stdout);
+    });
     StartRun(out, config, trainer);  // epoch 0: the directory holds the run from the start
   }
   std::printf("model %s: %lld parameters; data %s: %lld train, %lld test images of %lldx%lld\n",
