@@ -25,6 +25,22 @@ void AppendToString(void* context, void* data, int size) {
 
 }  // namespace
 
+void WritePng(const std::string& path, const uint8_t* pixels, int64_t width, int64_t height,
+              int channels, const std::string& what) {
+  LATENT_CHECK(width >= 1 && height >= 1 && width <= kMaxSide && height <= kMaxSide &&
+                   (channels == 1 || channels == 3),
+               "cannot write ", what, " '", path, "': expected 1 to ", kMaxSide,
+               " pixels a side and 1 or 3 channels, found ", width, " x ", height, " x ",
+               channels);
+  std::string png;
+  const int w = static_cast<int>(width);
+  const int ok = stbi_write_png_to_func(AppendToString, &png, w, static_cast<int>(height),
+                                        channels, pixels, /*stride_in_bytes=*/w * channels);
+  LATENT_CHECK(ok != 0, "cannot write ", what, " '", path, "': stb_image_write could not encode ",
+               "the ", width, " x ", height, " PNG");
+  WriteFileAtomic(path, {png});
+}
+
 uint8_t GrayToByte(float v) {
   // Written so that NaN fails the first test and draws black; casting NaN would be undefined.
   if (!(v > 0.0f)) return 0;
@@ -63,13 +79,7 @@ void WriteImageGrid(const std::string& path, const float* images, int64_t n, int
     }
   }
 
-  std::string png;
-  const int ok = stbi_write_png_to_func(AppendToString, &png, static_cast<int>(width),
-                                        static_cast<int>(height), /*comp=*/1, pixels.data(),
-                                        /*stride_in_bytes=*/static_cast<int>(width));
-  LATENT_CHECK(ok != 0, "cannot write image grid '", path, "': stb_image_write could not encode ",
-               "the ", width, " x ", height, " PNG");
-  WriteFileAtomic(path, {png});
+  WritePng(path, pixels.data(), width, height, /*channels=*/1, "image grid");
 }
 
 }  // namespace latent

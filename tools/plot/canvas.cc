@@ -1,13 +1,10 @@
 #include "tools/plot/canvas.h"
 
-#include <stb_image_write.h>
-
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
 
 #include "kernels/error.h"
-#include "core/io/file_util.h"
 #include "tools/plot/font.h"
 #include "core/io/image.h"
 
@@ -17,12 +14,6 @@ namespace {
 // stb_image_write takes int sizes; 2^15 a side is far beyond any figure and keeps every size
 // product below far from int overflow.
 constexpr int kMaxSide = 1 << 15;
-
-// stb's output callback: collects the encoded PNG in a std::string.
-void AppendToString(void* context, void* data, int size) {
-  static_cast<std::string*>(context)->append(static_cast<const char*>(data),
-                                             static_cast<size_t>(size));
-}
 
 }  // namespace
 
@@ -235,12 +226,7 @@ void Canvas::Blit(int x, int y, const float* gray, int w, int h, int scale) {
 }
 
 void Canvas::WritePng(const std::string& path) const {
-  std::string png;
-  const int ok = stbi_write_png_to_func(AppendToString, &png, width_, height_, /*comp=*/3,
-                                        pixels_.data(), /*stride_in_bytes=*/width_ * 3);
-  LATENT_CHECK(ok != 0, "cannot write plot '", path, "': stb_image_write could not encode the ",
-               width_, " x ", height_, " PNG");
-  WriteFileAtomic(path, {png});
+  latent::WritePng(path, pixels_.data(), width_, height_, /*channels=*/3, "plot");
 }
 
 }  // namespace latent
