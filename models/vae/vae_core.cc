@@ -99,7 +99,7 @@ std::vector<HyperParamSpec> KlSchedule::WarmupSpecs(const KlSchedule& defaults) 
   return {{"schedule", HyperParamText(defaults.kind, kSchedules),
            "KL weight over steps: constant, linear or cyclical"},
           {"warmup-steps", HyperParamText(defaults.warmup_steps),
-           "linear schedule: steps to ramp the weight from 0 to beta"},
+           "linear schedule: steps to ramp the KL weight from 0 to its full value (beta, or 1)"},
           {"cycle-steps", HyperParamText(defaults.cycle_steps),
            "cyclical schedule: steps per cycle (ramp over the first half)"}};
 }
