@@ -145,6 +145,8 @@ struct LikelihoodConfig {
 // cyclical schedule of Fu et al. (2019), beta min(1, tau / R) with tau = (t mod T) / T and ramp
 // ratio R = 1/2. Evaluation (StepContext::training false) always uses the full beta, so test
 // losses are the objective the schedule is heading for. The defaults are the plain ELBO.
+// Every VAE takes the schedule (a KL warm-up helps the ELBO as much as a beta-VAE); only beta-vae
+// declares beta itself, so that the others stay the ELBO they are named after once warmed up.
 struct KlSchedule {
   enum Kind { kConstant, kLinear, kCyclical };
   Kind kind = kConstant;
@@ -154,6 +156,9 @@ struct KlSchedule {
 
   // --beta, --schedule, --warmup-steps, --cycle-steps, listed with the values of `defaults`.
   static std::vector<HyperParamSpec> Specs(const KlSchedule& defaults);
+  // --schedule, --warmup-steps, --cycle-steps: the schedule of a KL whose beta is 1.
+  static std::vector<HyperParamSpec> WarmupSpecs(const KlSchedule& defaults);
+  // Reads --beta only where `values` declare it (beta-vae); beta is 1 otherwise.
   static KlSchedule FromValues(const HyperParams& values);
   double Weight(const StepContext& ctx) const;
 };
@@ -165,9 +170,10 @@ struct VaeConfig {
   LikelihoodConfig likelihood;
   KlSchedule schedule;
 
-  // latent-dim, hidden and the likelihood's: vae's and cvae's (whose KL weight is 1).
+  // latent-dim, hidden and the likelihood's; vae and cvae add KlSchedule::WarmupSpecs, beta-vae
+  // KlSchedule::Specs.
   static std::vector<HyperParamSpec> Specs();
-  // Reads the schedule too where `values` declare it (beta-vae).
+  // Reads the schedule too where `values` declare it.
   static VaeConfig FromValues(const HyperParams& values);
 };
 // The defaults of beta-vae: VaeConfig's with the KL weighted by beta = 4.
@@ -183,6 +189,7 @@ struct ConvVaeConfig {
   int64_t latent_dim = 20;
   int64_t channels = 32;
   LikelihoodConfig likelihood;
+  KlSchedule schedule;  // beta 1: --schedule, --warmup-steps, --cycle-steps only
 
   static std::vector<HyperParamSpec> Specs();
   static ConvVaeConfig FromValues(const HyperParams& values);

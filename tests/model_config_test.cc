@@ -179,6 +179,19 @@ TEST(ModelConfig, EverySettingReadsFromTextAsWrittenInCpp) {
   ExpectSameAsText(MakeBetaVae(linear, shape), "beta-vae", {"schedule=linear", "warmup-steps=10"},
                    shape);
 
+  VaeConfig warmup;
+  warmup.schedule.kind = KlSchedule::kLinear;
+  warmup.schedule.warmup_steps = 10;
+  ExpectSameAsText(MakeVae(warmup, shape), "vae", {"schedule=linear", "warmup-steps=10"}, shape);
+  ExpectSameAsText(MakeCvae(warmup, shape), "cvae", {"schedule=linear", "warmup-steps=10"},
+                   shape);
+  ConvVaeConfig conv_warmup;
+  conv_warmup.channels = 2;
+  conv_warmup.schedule.kind = KlSchedule::kCyclical;
+  conv_warmup.schedule.cycle_steps = 4;
+  ExpectSameAsText(MakeConvVae(conv_warmup, shape), "conv-vae",
+                   {"channels=2", "schedule=cyclical", "cycle-steps=4"}, shape);
+
   VaeConfig cvae;
   cvae.latent_dim = 2;
   cvae.hidden = 5;
@@ -284,6 +297,34 @@ TEST(ModelConfig, ExistingRunConfigsLoad) {
   typed.hidden = 16;
   std::unique_ptr<Model> expected = MakeVae(typed, shape);
   ExpectSameModel(*loaded, *expected, shape, "config.json");
+}
+
+// Runs of vae, cvae and conv-vae written before these models took a KL schedule lack --schedule,
+// --warmup-steps and --cycle-steps: they load with the constant schedule they were trained with
+// (ExpectSameModel's loss is that of training step 5, where a warm-up would weigh the KL less).
+TEST(ModelConfig, VaeRunConfigsWithoutAScheduleLoad) {
+  const std::string flags = R"("latent-dim": "4", "decoder": "bernoulli", "variance": "fixed",
+                               "sigma": "0.1")";
+  const std::string rest = R"(,
+    "train": {"epochs": 1, "batch_size": 128, "lr": 0.001, "seed": 1, "binarize": false},
+    "data": {"dir": "data/mnist", "height": 28, "width": 28, "num_classes": 10}})";
+  ModelShape shape;
+  VaeConfig dense;
+  dense.latent_dim = 4;
+  dense.hidden = 12;
+  const Json vae = Json::Parse(R"({"model": "vae", "model_flags": {"hidden": "12", )" + flags +
+                               "}" + rest);
+  ExpectSameModel(*ModelFromConfig(vae, &shape), *MakeVae(dense, shape), shape, "vae");
+  const Json cvae = Json::Parse(R"({"model": "cvae", "model_flags": {"hidden": "12", )" + flags +
+                                "}" + rest);
+  ExpectSameModel(*ModelFromConfig(cvae, &shape), *MakeCvae(dense, shape), shape, "cvae");
+  ConvVaeConfig conv;
+  conv.latent_dim = 4;
+  conv.channels = 2;
+  const Json conv_vae = Json::Parse(
+      R"({"model": "conv-vae", "model_flags": {"channels": "2", )" + flags + "}" + rest);
+  ExpectSameModel(*ModelFromConfig(conv_vae, &shape), *MakeConvVae(conv, shape), shape,
+                  "conv-vae");
 }
 
 }  // namespace

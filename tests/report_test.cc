@@ -48,6 +48,8 @@ EvalReport Full() {
   pca.squared_error = 5.25;
   r.pca = pca;
   r.probes = ProbeAccuracies{0.25, 0.875, 0.5};
+  r.knn = ProbeAccuracies{0.5, 0.9375, 0.625};
+  r.knn_k = 5;
   AnomalyResult anomaly;
   anomaly.epochs = 4;
   anomaly.score.kind = AnomalyScore::kLikelihood;
@@ -112,9 +114,11 @@ TEST(Report, MarkdownOfEveryMeasureInOrder) {
       "## Dimensionality reduction: against PCA with 2 components",
       "| vae (2-d code) | 10.500 |\n| PCA-2 (fitted on the training images) | 5.250 |\n"
       "| ratio | 2.000 |\n",
-      "## Feature extraction: a softmax classifier on each representation",
-      "| vae codes (2-d) | 25.00 % |\n| raw pixels (784-d) | 87.50 % |\n"
-      "| PCA codes (2-d) | 50.00 % |\n",
+      "## Feature extraction: classifiers on each representation\n\n"
+      "| features | softmax classifier, test accuracy | 5-NN (Euclidean), test accuracy |\n"
+      "| --- | --- | --- |\n",
+      "| vae codes (2-d) | 25.00 % | 50.00 % |\n| raw pixels (784-d) | 87.50 % | 93.75 % |\n"
+      "| PCA codes (2-d) | 50.00 % | 62.50 % |\n",
       "## Denoising",
       "![noisy and denoised](denoising.png)",
       "## Anomaly detection: one model per digit, scored by -log p(x) (k = 30)\n\n"
@@ -136,6 +140,21 @@ TEST(Report, MarkdownOfEveryMeasureInOrder) {
   EXPECT_NE(ReportMarkdown(recon).find(
                 "## Anomaly detection: one model per digit, scored by reconstruction error\n"),
             std::string::npos);
+  // Each probe's column only where it ran.
+  EvalReport knn_only = Full();
+  knn_only.probes.reset();
+  EXPECT_NE(ReportMarkdown(knn_only).find("| features | 5-NN (Euclidean), test accuracy |\n"
+                                          "| --- | --- |\n| vae codes (2-d) | 50.00 % |\n"),
+            std::string::npos);
+  EvalReport linear_only = Full();
+  linear_only.knn.reset();
+  EXPECT_NE(ReportMarkdown(linear_only).find("| features | softmax classifier, test accuracy |\n"
+                                             "| --- | --- |\n| vae codes (2-d) | 25.00 % |\n"),
+            std::string::npos);
+  EvalReport neither = Full();
+  neither.probes.reset();
+  neither.knn.reset();
+  EXPECT_EQ(ReportMarkdown(neither).find("Feature extraction"), std::string::npos);
 }
 
 TEST(Report, JsonOfEveryMeasure) {
@@ -143,11 +162,13 @@ TEST(Report, JsonOfEveryMeasure) {
   std::vector<std::string> keys;
   for (const auto& [key, value] : j.AsObject()) keys.push_back(key);
   EXPECT_EQ(keys, (std::vector<std::string>{"run", "model", "test_images", "test", "iwae", "pca",
-                                            "probe", "denoising", "anomaly", "images", "report"}));
+                                            "probe", "knn", "denoising", "anomaly", "images",
+                                            "report"}));
   EXPECT_EQ(j.At("iwae").Dump(), R"({"k":50,"images":80,"binarized":true,"nll":95.126})");
   EXPECT_EQ(j.At("pca").Dump(),
             R"({"components":2,"squared_error":5.25,"autoencoder_over_pca":2})");
   EXPECT_EQ(j.At("probe").Dump(), R"({"codes":0.25,"pixels":0.875,"pca":0.5})");
+  EXPECT_EQ(j.At("knn").Dump(), R"({"k":5,"codes":0.5,"pixels":0.9375,"pca":0.625})");
   EXPECT_EQ(j.At("anomaly").Dump(),
             R"({"epochs":4,"score":"nll","auroc":[0.5,1],"mean_auroc":0.75})");
   EXPECT_EQ(j.At("images").Dump(),
@@ -157,7 +178,9 @@ TEST(Report, JsonOfEveryMeasure) {
   EvalReport no_pca = Full();
   no_pca.pca.reset();
   no_pca.probes->pca.reset();
+  no_pca.knn->pca.reset();
   EXPECT_EQ(ReportJson(no_pca, "r.md").At("probe").Dump(), R"({"codes":0.25,"pixels":0.875})");
+  EXPECT_EQ(ReportJson(no_pca, "r.md").At("knn").Dump(), R"({"k":5,"codes":0.5,"pixels":0.9375})");
   EXPECT_FALSE(ReportJson(no_pca, "r.md").Contains("pca"));
   EXPECT_EQ(ReportMarkdown(no_pca).find("PCA"), std::string::npos);
 }

@@ -120,6 +120,36 @@ INSTANTIATE_TEST_SUITE_P(
                    {"latent-dim=3", "channels=2", "decoder=gaussian", "variance=learned"}}),
     [](const auto& info) { return std::string(info.param.label); });
 
+// vae, cvae and conv-vae take the KL warm-up too: at training step t their loss is
+// recon + min(1, t / W) kl, with the parts the same call reports (W = 8: weights 0, 1/2, 1, 1 at
+// steps 0, 4, 8, 100); evaluation weighs the KL fully from step 0. In double precision, because
+// the KL of a freshly initialized model is small (0.01-0.4 nats here) beside a recon of ~2000,
+// whose f32 rounding alone would blur the weight by several percent.
+TEST(VariantKlSchedule, EveryVaeWarmsUpItsKl) {
+  const Tensor x = RandomUniform({4, kMnist.features()}, 3, 0, DType::kF64);
+  const Tensor labels = Tensor::FromVector<int32_t>({0, 1, 2, 3}, {4});
+  const std::vector<std::string> warmup = {"latent-dim=3", "schedule=linear", "warmup-steps=8"};
+  for (const char* name : {"vae", "cvae", "conv-vae"}) {
+    std::vector<std::string> overrides = warmup;
+    overrides.push_back(std::string(name) == "conv-vae" ? "channels=2" : "hidden=16");
+    std::unique_ptr<Model> model = latent::testing::MakeModel(name, kMnist, overrides);
+    model->params().Allocate(Device::Cpu(), 1, DType::kF64);
+    NoGradGuard no_grad;
+    const auto weight_at = [&](uint64_t step, bool training) {
+      const LossOutput out = model->Loss(x, labels, {1, step, training});
+      const double recon = out.parts.at(0).second.item(), kl = out.parts.at(1).second.item();
+      EXPECT_GT(kl, 1e-3) << name;  // a KL of 0 would let any weight pass
+      return (out.loss.item() - recon) / kl;
+    };
+    // Rounding: about 1e-16 |loss| / kl < 1e-10.
+    EXPECT_NEAR(weight_at(0, true), 0.0, 1e-9) << name;
+    EXPECT_NEAR(weight_at(4, true), 0.5, 1e-9) << name;
+    EXPECT_NEAR(weight_at(8, true), 1.0, 1e-9) << name;
+    EXPECT_NEAR(weight_at(100, true), 1.0, 1e-9) << name;
+    EXPECT_NEAR(weight_at(0, false), 1.0, 1e-9) << name;
+  }
+}
+
 // The "beta" part is beta_t summed over rows, so the trainer's per-image average is the mean KL
 // weight of the epoch. 512 images in batches of 128 are steps 0-3, 4-7, 8-11; with W = 8 and
 // beta = 2 the weights are 2 t / 8, so the epochs average 2 (0+1+2+3)/32 = 0.375,

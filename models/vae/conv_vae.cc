@@ -2,8 +2,9 @@
 // on the trunk of models/ae/conv_net.h,
 //
 //   h = ConvEncoder(x);  mu = fc_mu h;  logvar = fc_logvar h;  z = mu + exp(logvar / 2) eps
-//   loss = -log p(x | z) + KL(q(z|x) || N(0, I)),  logits = ConvDecoder(z)
+//   loss = -log p(x | z) + beta_t KL(q(z|x) || N(0, I)),  logits = ConvDecoder(z)
 //
+// where beta_t is 1 unless a KL warm-up (--schedule linear|cyclical, models/configs.h) ramps it.
 // with the same decoder likelihoods as vae (--decoder bernoulli|gaussian). It matches the dense
 // VAE's ELBO with a fraction of its parameters (tests/variants_vae_test.cc).
 #include "core/nn.h"
@@ -18,7 +19,7 @@ namespace {
 class ConvVae : public VaeCore {
  public:
   ConvVae(const ConvVaeConfig& config, const ModelShape& shape)
-      : VaeCore(config.latent_dim, 0, KlSchedule(), false) {
+      : VaeCore(config.latent_dim, 0, config.schedule, false) {
     const int64_t channels = config.channels, latent = code_size();
     encoder_ = ConvEncoder(params_, shape, channels);
     fc_mu_ = LinearLayer(params_, "encoder.fc_mu", encoder_.features(), latent);
@@ -46,7 +47,7 @@ std::vector<HyperParamSpec> ConvVaeConfig::Specs() {
   const ConvVaeConfig d;
   return JoinSpecs({{"latent-dim", HyperParamText(d.latent_dim), "size of the latent code z"},
                     ConvChannelsSpec(d.channels)},
-                   LikelihoodConfig::Specs());
+                   JoinSpecs(LikelihoodConfig::Specs(), KlSchedule::WarmupSpecs(d.schedule)));
 }
 
 ConvVaeConfig ConvVaeConfig::FromValues(const HyperParams& values) {
@@ -54,6 +55,7 @@ ConvVaeConfig ConvVaeConfig::FromValues(const HyperParams& values) {
   c.latent_dim = values.GetInt("latent-dim", 1, kMaxUnits);
   c.channels = values.GetInt("channels", 1, kMaxChannels);
   c.likelihood = LikelihoodConfig::FromValues(values);
+  c.schedule = KlSchedule::FromValues(values);
   return c;
 }
 

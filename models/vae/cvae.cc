@@ -6,7 +6,7 @@
 //
 // so z only has to carry what the label does not (style: slant, thickness), and sampling with a
 // chosen y draws that digit. Sample(n, seed, labels) decodes z ~ N(0, I) with the given labels,
-// or with 0, 1, ..., 9, 0, ... when none are given.
+// or with 0, 1, ..., 9, 0, ... when none are given. Its KL takes vae's warm-up (--schedule).
 #include "models/configs.h"
 #include "models/vae/vae_core.h"
 #include "models/variants.h"
@@ -20,7 +20,8 @@ std::unique_ptr<Model> MakeCvae(const VaeConfig& config, const ModelShape& shape
 ModelInfo CvaeInfo() {
   return {"cvae",
           "conditional VAE 784+10-400-20 (Sohn et al.): one-hot labels on encoder and decoder",
-          VaeConfig::Specs(), [](const HyperParams& values, const ModelShape& shape) {
+          JoinSpecs(VaeConfig::Specs(), KlSchedule::WarmupSpecs(KlSchedule())),
+          [](const HyperParams& values, const ModelShape& shape) {
             return MakeCvae(VaeConfig::FromValues(values), shape);
           }};
 }

@@ -9,6 +9,9 @@
 //                                                 + log sigma^2 + log 2 pi]
 //                                    mu(z) = sigmoid(logits); sigma fixed or one learned scalar
 //
+// --schedule linear|cyclical weights the KL by a beta_t that ramps from 0 to 1 during training
+// (a KL warm-up, Bowman et al. 2016; KlSchedule in models/configs.h); the default is the ELBO.
+//
 // The sampling and the KL run in one fused op (core/ops_reparam_kl.cc), and each hidden layer's
 // ReLU in the epilogue of its GEMM (LinearAct). BCE is computed from logits, never from sigmoid
 // outputs, so saturated pixels cannot produce log(0).
@@ -67,7 +70,7 @@ VaeConfig VaeConfig::FromValues(const HyperParams& values) {
   VaeConfig c;
   c.latent_dim = values.GetInt("latent-dim", 1, kMaxUnits);
   c.hidden = values.GetInt("hidden", 1, kMaxUnits);
-  if (values.Has("beta")) c.schedule = KlSchedule::FromValues(values);
+  if (values.Has("schedule")) c.schedule = KlSchedule::FromValues(values);
   c.likelihood = LikelihoodConfig::FromValues(values);
   return c;
 }
@@ -83,7 +86,8 @@ std::unique_ptr<Model> MakeVae(const VaeConfig& config, const ModelShape& shape)
 
 ModelInfo VaeInfo() {
   return {"vae", "variational autoencoder 784-400-20 (Kingma & Welling; the PyTorch MNIST example)",
-          VaeConfig::Specs(), [](const HyperParams& values, const ModelShape& shape) {
+          JoinSpecs(VaeConfig::Specs(), KlSchedule::WarmupSpecs(KlSchedule())),
+          [](const HyperParams& values, const ModelShape& shape) {
             return MakeVae(VaeConfig::FromValues(values), shape);
           }};
 }

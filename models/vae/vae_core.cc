@@ -90,19 +90,23 @@ Tensor Likelihood::GaussianNll(const Tensor& sse, double pixels) const {
 }
 
 std::vector<HyperParamSpec> KlSchedule::Specs(const KlSchedule& defaults) {
-  return {{"beta", HyperParamText(defaults.beta),
-           "weight of the KL term (Higgins et al. use beta > 1)"},
-          {"schedule", HyperParamText(defaults.kind, kSchedules),
+  return JoinSpecs({{"beta", HyperParamText(defaults.beta),
+                     "weight of the KL term (Higgins et al. use beta > 1)"}},
+                   WarmupSpecs(defaults));
+}
+
+std::vector<HyperParamSpec> KlSchedule::WarmupSpecs(const KlSchedule& defaults) {
+  return {{"schedule", HyperParamText(defaults.kind, kSchedules),
            "KL weight over steps: constant, linear or cyclical"},
           {"warmup-steps", HyperParamText(defaults.warmup_steps),
-           "linear schedule: steps to ramp the weight from 0 to beta"},
+           "linear schedule: steps to ramp the KL weight from 0 to its full value (beta, or 1)"},
           {"cycle-steps", HyperParamText(defaults.cycle_steps),
            "cyclical schedule: steps per cycle (ramp over the first half)"}};
 }
 
 KlSchedule KlSchedule::FromValues(const HyperParams& values) {
   KlSchedule s;
-  s.beta = values.GetDouble("beta", 0.0, 1e6);
+  if (values.Has("beta")) s.beta = values.GetDouble("beta", 0.0, 1e6);
   s.kind = values.GetChoice("schedule", kSchedules);
   s.warmup_steps = values.GetInt("warmup-steps", 1, int64_t{1} << 40);
   // With one step per cycle, tau is always 0 and the weight would never leave 0.

@@ -8,6 +8,8 @@
 //             squared error beside the autoencoder's (dimensionality reduction)
 //   probe     softmax classifiers trained on the codes, on raw pixels and on PCA codes: test
 //             accuracy (feature extraction)
+//   knn       the same representations classified by their k nearest training points: test
+//             accuracy, with k
 //   denoising PSNR of corrupted test images and of their reconstructions, per noise type
 //   anomaly   one-class models, one per digit (--anomaly-epochs > 0): AUROC per digit and mean
 // Each measure is a function of tools/eval/, the report is written by tools/eval/report.h and the
@@ -43,6 +45,7 @@ int RunEval(const Args& args) {
       {"iwae-limit", "0", "VAEs: estimate the likelihood on the first N test images (0: all)"},
       {"iwae-chunk", "500", "VAEs: importance samples decoded per image in one batch"},
       {"probe-epochs", "20", "epochs of each linear probe (0: skip the probes)"},
+      {"knn-k", "5", "neighbours of each k-NN probe, a majority vote (0: skip the k-NN probes)"},
       {"pca", "true", "compare with PCA of the same size (false: skip)"},
       {"noise-sigma", "0.5", "denoising: Gaussian noise sigma"},
       {"noise-mask", "0.5", "denoising: fraction of pixels set to 0"},
@@ -76,6 +79,10 @@ int RunEval(const Args& args) {
   LATENT_CHECK(test.height == run.shape.height && test.width == run.shape.width,
                "the run's model takes ", run.shape.height, "x", run.shape.width, " images; ",
                data_dir, " holds ", test.height, "x", test.width);
+  // Checked before the measures that take minutes.
+  const int64_t knn_k = flags.GetInt("knn-k", 0, 1 << 20);
+  LATENT_CHECK(knn_k <= train.size(), "--knn-k ", knn_k, ": expected at most the ", train.size(),
+               " training images");
   std::filesystem::create_directories(out);
 
   EvalReport report;
@@ -114,6 +121,11 @@ int RunEval(const Args& args) {
     options.seed = seed;
     report.probes = MeasureProbes(model, train, test, report.pca ? &*report.pca : nullptr,
                                   run.shape.num_classes, options, batch);
+  }
+  if (knn_k > 0) {
+    report.knn_k = knn_k;
+    report.knn = MeasureKnnProbes(model, train, test, report.pca ? &*report.pca : nullptr,
+                                  run.shape.num_classes, knn_k, batch);
   }
   NoiseLevels noise;
   noise.gaussian = flags.GetDouble("noise-sigma", 0.0, 100.0);

@@ -17,6 +17,7 @@
 #include "models/train/trainer.h"
 #include "tools/cli/commands.h"
 #include "tools/cli/common.h"
+#include "tools/cli/train_config.h"
 #include "tools/cli/train_flags.h"
 
 namespace latent {
@@ -78,13 +79,22 @@ void CheckResumeFlags(const Flags& flags, const ModelInfo& info, const std::stri
 
 int RunTrain(const Args& args) {
   const std::string resume = PeekFlag(args, "resume", "");
+  const std::string config_file = PeekFlag(args, "config", "");
+  LATENT_CHECK(resume.empty() || config_file.empty(), "--config cannot be given with --resume: "
+               "--resume continues a run with its own configuration, --config starts a new run "
+               "from a recorded one");
+  // --config FILE: the recorded run's flags, under those of the command line.
+  const TrainConfigFile recorded =
+      config_file.empty() ? TrainConfigFile{} : ReadTrainConfig(config_file, TrainFlags());
   // The model's hyperparameters are flags too: a resumed run's model is the one it recorded.
   Json config = resume.empty() ? Json() : ResumedConfig(resume);
-  const ModelInfo& info = FindModel(resume.empty() ? PeekFlag(args, "model", "vae")
-                                                   : config.At("model").AsString());
+  const ModelInfo& info = FindModel(!resume.empty()        ? config.At("model").AsString()
+                                    : !config_file.empty() ? recorded.model
+                                                           : PeekFlag(args, "model", "vae"));
   Flags flags("train", TrainFlags());
   flags.Add(info.hyperparams);
   if (ParseOrPrintHelp(flags, args)) return 0;
+  if (!config_file.empty()) ApplyTrainConfig(recorded, flags);
 
   TrainOptions options;
   std::string out, data_dir;

@@ -32,6 +32,8 @@ std::vector<FlagSpec> TrainFlags() {
       {"overwrite", "false", "replace the run already in --out"},
       {"resume", "", "continue the run in this directory from its last completed epoch, with "
                      "its own configuration; --epochs N sets a new total"},
+      {"config", "", "a run's config.json: train that run again, into --out; flags given beside "
+                     "it override the file's values"},
       {"profile-steps", "", "A:B: put global steps A..B-1 (0-based, end exclusive) in the CUDA "
                             "profiler's capture range, for ncu --profile-from-start off or nsys "
                             "--capture-range=cudaProfilerApi (CUDA devices only)"},

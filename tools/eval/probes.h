@@ -1,5 +1,6 @@
-// Feature extraction: how much of the digit a linear classifier reads from the autoencoder's
-// codes, against the same classifier on the raw pixels and on PCA codes of the code's size.
+// Feature extraction: how much of the digit a linear classifier, and a k-nearest-neighbour vote,
+// read from the autoencoder's codes, against the same on the raw pixels and on PCA codes of the
+// code's size.
 #pragma once
 
 #include <cstdint>
@@ -7,12 +8,13 @@
 
 #include "core/io/dataset.h"
 #include "models/model.h"
+#include "tools/eval/knn_probe.h"
 #include "tools/eval/linear_probe.h"
 #include "tools/eval/pca_baseline.h"
 
 namespace latent {
 
-// Test accuracies in [0, 1] of linear probes (tools/eval/linear_probe.h).
+// Test accuracies in [0, 1] of one kind of probe on each representation.
 struct ProbeAccuracies {
   double codes = 0.0;         // on the model's codes
   double pixels = 0.0;        // on the raw pixels
@@ -24,5 +26,10 @@ struct ProbeAccuracies {
 ProbeAccuracies MeasureProbes(Model& model, const Dataset& train, const Dataset& test,
                               const PcaBaseline* pca, int num_classes, const ProbeOptions& options,
                               int64_t batch_size);
+
+// The same representations, classified by k-NN (tools/eval/knn_probe.h) against train's.
+ProbeAccuracies MeasureKnnProbes(Model& model, const Dataset& train, const Dataset& test,
+                                 const PcaBaseline* pca, int num_classes, int64_t k,
+                                 int64_t batch_size);
 
 }  // namespace latent

@@ -65,12 +65,27 @@ void PcaSection(const EvalReport& r, Markdown& md) {
 
 void ProbeSection(const EvalReport& r, Markdown& md) {
   const auto percent = [](double accuracy) { return Fixed(100.0 * accuracy, 2) + " %"; };
-  md.Section("Feature extraction: a softmax classifier on each representation");
-  md.Header({"features", "test accuracy"});
-  md.Row(r.model_name + " codes (" + std::to_string(r.code_size) + "-d)", percent(r.probes->codes));
-  md.Row("raw pixels (" + std::to_string(r.features) + "-d)", percent(r.probes->pixels));
-  if (r.probes->pca) {
-    md.Row("PCA codes (" + std::to_string(r.code_size) + "-d)", percent(*r.probes->pca));
+  const std::string knn = std::to_string(r.knn_k) + "-NN";
+  md.Section("Feature extraction: classifiers on each representation");
+  std::vector<std::string> header = {"features"};
+  if (r.probes) header.push_back("softmax classifier, test accuracy");
+  if (r.knn) header.push_back(knn + " (Euclidean), test accuracy");
+  md.Header(header);
+  // One row per representation: the accuracy of each probe that ran.
+  const auto row = [&](const std::string& name, double ProbeAccuracies::*field) {
+    std::vector<std::string> cells = {name};
+    if (r.probes) cells.push_back(percent((*r.probes).*field));
+    if (r.knn) cells.push_back(percent((*r.knn).*field));
+    md.Row(cells);
+  };
+  row(r.model_name + " codes (" + std::to_string(r.code_size) + "-d)", &ProbeAccuracies::codes);
+  row("raw pixels (" + std::to_string(r.features) + "-d)", &ProbeAccuracies::pixels);
+  const ProbeAccuracies& any = r.probes ? *r.probes : *r.knn;
+  if (any.pca) {
+    std::vector<std::string> cells = {"PCA codes (" + std::to_string(r.code_size) + "-d)"};
+    if (r.probes) cells.push_back(percent(*r.probes->pca));
+    if (r.knn) cells.push_back(percent(*r.knn->pca));
+    md.Row(cells);
   }
 }
 
@@ -114,7 +129,7 @@ std::string ReportMarkdown(const EvalReport& r) {
           std::to_string(r.test_images) + " test images from `" + r.data_dir + "`.");
   TestSection(r, md);
   if (r.pca) PcaSection(r, md);
-  if (r.probes) ProbeSection(r, md);
+  if (r.probes || r.knn) ProbeSection(r, md);
   DenoisingSection(r, md);
   if (r.anomaly) AnomalySection(r, md);
   md.Section("Pictures");
@@ -158,6 +173,14 @@ Json ReportJson(const EvalReport& r, const std::string& markdown_path) {
     probe.Set("pixels", r.probes->pixels);
     if (r.probes->pca) probe.Set("pca", *r.probes->pca);
     result.Set("probe", probe);
+  }
+  if (r.knn) {
+    Json knn = Json::MakeObject();
+    knn.Set("k", r.knn_k);
+    knn.Set("codes", r.knn->codes);
+    knn.Set("pixels", r.knn->pixels);
+    if (r.knn->pca) knn.Set("pca", *r.knn->pca);
+    result.Set("knn", knn);
   }
   Json denoising = Json(Json::Array{});
   for (const DenoisingResult& d : r.denoising) {

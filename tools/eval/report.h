@@ -36,7 +36,9 @@ struct EvalReport {
   TestSetResult test;
   std::optional<IwaeResult> iwae;  // VAEs
   std::optional<PcaBaseline> pca;
-  std::optional<ProbeAccuracies> probes;
+  std::optional<ProbeAccuracies> probes;  // linear
+  std::optional<ProbeAccuracies> knn;     // k-NN, with k = knn_k
+  int64_t knn_k = 0;
   std::vector<DenoisingResult> denoising;
   Picture denoising_figure;
   std::optional<AnomalyResult> anomaly;
