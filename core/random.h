@@ -12,7 +12,8 @@ namespace latent {
 
 // What a Philox stream is used for. Offsets carry it in their top 16 bits, so two uses of one seed
 // (initialization, shuffling, the VAE's noise, ...) never draw the same numbers. kBinarize draws
-// the training batches' binarization, kTestBinarize the test set's (core/io/dataset.h).
+// the training batches' binarization, kTestBinarize the test set's and kValBinarize the validation
+// set's (core/io/dataset.h): a validation set never shares the test set's draws.
 enum class Stream : uint64_t {
   kInit = 1,
   kShuffle,
@@ -23,7 +24,8 @@ enum class Stream : uint64_t {
   kDropout,
   kEval,
   kImportance,
-  kTestBinarize
+  kTestBinarize,
+  kValBinarize
 };
 inline uint64_t StreamOffset(Stream stream, uint64_t index) {
   return (static_cast<uint64_t>(stream) << 48) | (index & ((uint64_t{1} << 48) - 1));
