@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/io/dataset.h"
+#include "models/model.h"
 #include "models/train/trainer.h"
 #include "tests/test_util.h"
 
@@ -118,6 +119,44 @@ TEST_F(ValSplit, ValidationBinarizationIsFixedAndNotTheTestSets) {
   EXPECT_EQ(val, BinarizeValidationSet(grey, 3).images.ToVector<float>());
   EXPECT_NE(val, BinarizeTestSet(grey, 3).images.ToVector<float>());
   for (float v : val) EXPECT_TRUE(v == 0.0f || v == 1.0f);
+}
+
+// The trainer scores the validation set after each epoch as the test set is: on one fixed
+// binarization, drawn from the validation stream. Scored here on the test images themselves, so
+// the two losses differ only by their draws.
+TEST(ValidationInTraining, EachEpochScoresTheValidationSetsOwnBinarization) {
+  const std::string data = latent::testing::MnistDir();
+  if (data.empty()) GTEST_SKIP() << "MNIST not found in data/mnist (run tools/fetch_data.sh)";
+  const Dataset train = LoadDataset(data, "train", Device::Cpu(), 128);
+  const Dataset test = LoadDataset(data, "t10k", Device::Cpu(), 64);
+  std::unique_ptr<Model> model = latent::testing::MakeModel("vae", {28, 28, 10}, {"hidden=32"});
+  model->params().Allocate(Device::Cpu(), 3);
+  TrainOptions options;
+  options.epochs = 2;
+  options.batch_size = 64;
+  options.binarize = true;
+  options.seed = 3;
+  Trainer trainer(*model, options);
+  std::vector<double> expected;
+  trainer.Run(train, test, [&] {
+    expected.push_back(Evaluate(*model, BinarizeValidationSet(test, 3), 64, 3).loss);
+  }, /*val=*/test);
+  const std::vector<EpochMetrics>& history = trainer.state().history;
+  ASSERT_EQ(history.size(), 2u);
+  for (size_t e = 0; e < history.size(); ++e) {
+    ASSERT_TRUE(history[e].val);
+    EXPECT_EQ(history[e].val->loss, expected[e]);
+    EXPECT_NE(history[e].val->loss, history[e].test.loss);  // not the test set's draw
+    EXPECT_EQ(history[e].val->parts.size(), history[e].test.parts.size());
+  }
+  // Patience 0: every epoch runs even when the loss does not improve.
+  EXPECT_EQ(trainer.state().epoch, 2);
+
+  // Without a validation set nothing is scored or recorded.
+  Trainer plain(*model, options);
+  plain.Run(train, test, [] {});
+  EXPECT_FALSE(plain.state().history.back().val);
+  EXPECT_EQ(plain.state().best_epoch, 0);
 }
 
 TEST(EarlyStopping, TheBestIsTheFirstStrictlyLowestLoss) {
