@@ -90,7 +90,9 @@ TEST(MetricsCsv, ValidationColumnsOnlyWhenTheRunValidates) {
   ExpectErrorContaining([&] { MetricsCsv(mixed); },
                         {"epoch 2", "expected a validation loss as epoch 1 has", "found none"});
   ExpectErrorContaining(
-      [] { ParseMetricsCsv("epoch,train_loss,test_loss,val_loss,train_kl,test_kl,seconds\n", "m"); },
+      [] {
+        ParseMetricsCsv("epoch,train_loss,test_loss,val_loss,train_kl,test_kl,seconds\n", "m");
+      },
       {"m line 1", "expected a header"});
   ExpectErrorContaining(
       [] {

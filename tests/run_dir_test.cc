@@ -223,9 +223,14 @@ TEST_F(Checkpoints, TheBestEpochIsLinkedKeptAndRestored) {
             ReadFileBytes(dir_.Path("epoch-0002/model.safetensors")));
   EXPECT_EQ(Values(*LoadRun(dir_.dir(), Device::Cpu()).model), best);
 
-  // The trained model goes back to the best epoch's parameters, bit for bit.
-  RestoreBestParams(dir_.dir(), *model_);
+  // The trained model goes back to the best epoch's parameters, bit for bit, and links left
+  // behind by a crash between a checkpoint and its `best` link are moved on first.
+  ReplaceWithSymlink(dir_.Path("best"), "epoch-0004");
+  ReplaceWithSymlink(dir_.Path("model.safetensors"), "checkpoint/model.safetensors");
+  RestoreBestParams(dir_.dir(), *trainer_);
   EXPECT_EQ(Values(*model_), best);
+  EXPECT_EQ(fs::read_symlink(dir_.Path("best")), "epoch-0002");
+  EXPECT_EQ(fs::read_symlink(dir_.Path("model.safetensors")), "best/model.safetensors");
 
   // Resuming restores the best fields with the rest; the model is the last epoch's.
   std::unique_ptr<Model> model = ModelFromConfig(config_, &shape_);
@@ -255,7 +260,7 @@ TEST_F(Checkpoints, TheBestEpochIsLinkedKeptAndRestored) {
   EXPECT_FALSE(fs::exists(dir_.Path("best")));
   EXPECT_FALSE(fs::exists(dir_.Path("epoch-0002")));
   EXPECT_EQ(fs::read_symlink(dir_.Path("model.safetensors")), "checkpoint/model.safetensors");
-  ExpectErrorContaining([&] { RestoreBestParams(dir_.dir(), *model_); },
+  ExpectErrorContaining([&] { RestoreBestParams(dir_.dir(), *trainer_); },
                         {"holds no best epoch", "best/model.safetensors"});
 }
 

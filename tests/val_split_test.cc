@@ -32,7 +32,8 @@ void WriteIdx(const std::string& path, const std::vector<uint32_t>& dims,
   for (uint32_t d : dims) append(d);
   bytes.insert(bytes.end(), data.begin(), data.end());
   std::ofstream out(path, std::ios::binary);
-  out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+  out.write(reinterpret_cast<const char*>(bytes.data()),
+            static_cast<std::streamsize>(bytes.size()));
 }
 
 // A training split whose image i has every pixel i, so an image read back names its position in

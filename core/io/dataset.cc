@@ -50,8 +50,8 @@ TrainValSplit LoadTrainValSplit(const std::string& dir, const std::string& split
   if (val_size == 0) return {LoadDataset(dir, split, device, train_limit), Dataset()};
   IdxSplit raw = LoadIdxSplit(dir, split);
   LATENT_CHECK(val_size < raw.count, "holding out ", val_size,
-               " validation images (--val-size): expected fewer than the ", raw.count, " images of split '", split,
-               "' in ", dir, ", so that some are left to train on");
+               " validation images (--val-size): expected fewer than the ", raw.count,
+               " images of split '", split, "' in ", dir, ", so that some are left to train on");
   const int64_t rest = raw.count - val_size;
   const int64_t train_end = train_limit > 0 ? std::min(train_limit, rest) : rest;
   return {Rows(raw, 0, train_end, device), Rows(raw, rest, raw.count, device)};

@@ -79,6 +79,20 @@ void RemoveAll(const fs::path& path) {
   LATENT_CHECK(!error, "cannot remove '", path.string(), "': ", error.message());
 }
 
+// Points DIR/best at the published epoch `best_epoch` (none: 0, the link removed, as a replaced
+// run's is), and the readers' model link at best/ when it exists, so that `latent eval` and
+// `latent sample` load the best epoch's model; at checkpoint/ otherwise.
+void LinkBest(const std::string& dir, int best_epoch) {
+  const std::string best = best_epoch > 0 ? EpochName(best_epoch) : "";
+  if (best.empty()) {
+    RemoveAll(fs::path(dir) / kBestLink);
+  } else if (LinkTarget(dir, kBestLink) != best) {
+    ReplaceWithSymlink(dir + "/" + kBestLink, best);
+  }
+  const std::string model = std::string(best.empty() ? kLink : kBestLink) + "/" + kModel;
+  if (LinkTarget(dir, kModel) != model) ReplaceWithSymlink(dir + "/" + kModel, model);
+}
+
 }  // namespace
 
 Json RunConfig(const ModelInfo& info, const HyperParams& values, const ModelShape& shape,
@@ -225,18 +239,11 @@ void SaveCheckpoint(const std::string& dir, const Json& config, Trainer& trainer
     if (!fs::is_symlink(link)) ReplaceWithSymlink(link, std::string(kLink) + "/" + file);
   }
   ReplaceWithSymlink(dir + "/" + kLink, name);  // the commit
-  // Then `best`, which only ever moves to a published epoch, and the readers' model link, which
-  // follows it once it exists: `latent eval` and `latent sample` read the best epoch's model. A
+  // Then `best`, which only ever moves to a published epoch, and the readers' model link. A
   // crash between the commit and here leaves `best` on the older best epoch, which is still whole
-  // (removed only below); the next checkpoint moves it.
+  // (removed only below); the next checkpoint, or RestoreBestParams, moves it.
+  LinkBest(dir, state.best_epoch);
   const std::string best = state.best_epoch > 0 ? EpochName(state.best_epoch) : "";
-  if (best.empty()) {
-    RemoveAll(fs::path(dir) / kBestLink);  // a replaced run's, or none
-  } else if (LinkTarget(dir, kBestLink) != best) {
-    ReplaceWithSymlink(dir + "/" + kBestLink, best);
-  }
-  const std::string model_target = std::string(best.empty() ? kLink : kBestLink) + "/" + kModel;
-  if (LinkTarget(dir, kModel) != model_target) ReplaceWithSymlink(dir + "/" + kModel, model_target);
   for (const fs::directory_entry& entry : fs::directory_iterator(dir)) {
     const std::string entry_name = entry.path().filename().string();
     if (IsEpochEntry(entry_name) && entry_name != name && entry_name != best)
@@ -305,19 +312,23 @@ void RestoreCheckpoint(const std::string& dir, Trainer& trainer) {
   trainer.adam().Restore(moments[0].values, moments[1].values, adam_steps, path(kOptimizer));
 }
 
-void RestoreBestParams(const std::string& dir, Model& model) {
+void RestoreBestParams(const std::string& dir, Trainer& trainer) {
+  const int best_epoch = trainer.state().best_epoch;
   const std::string best = dir + "/" + kBestLink + "/" + kModel;
-  LATENT_CHECK(fs::is_regular_file(best), "'", dir, "' holds no best epoch: expected '", best,
-               "', which a run with a validation set writes");
-  model.params().FromArrays(ReadSafetensors(best), best);
+  LATENT_CHECK(best_epoch > 0, "'", dir, "' holds no best epoch: expected '", best,
+               "', which a run with a validation set writes after its first epoch");
+  LATENT_CHECK(fs::is_directory(dir + "/" + EpochName(best_epoch)), "'", dir, "' lacks ",
+               EpochName(best_epoch), ", the best epoch its ", kState, " names");
+  LinkBest(dir, best_epoch);  // after a crash between a checkpoint and its link, too
+  trainer.model().params().FromArrays(ReadSafetensors(best), best);
 }
 
 bool HoldsRun(const std::string& dir) {
   std::error_code error;
   for (const fs::directory_entry& entry : fs::directory_iterator(dir, error)) {
     const std::string name = entry.path().filename().string();
-    if (name == kLink || name == kBestLink || name == kConfig || name == kModel || name == kMetrics ||
-        IsEpochEntry(name))
+    if (name == kLink || name == kBestLink || name == kConfig || name == kModel ||
+        name == kMetrics || IsEpochEntry(name))
       return true;
   }
   return false;

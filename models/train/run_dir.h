@@ -59,10 +59,10 @@ void SaveCheckpoint(const std::string& dir, const Json& config, Trainer& trainer
 // (metrics rows vs the epoch, Adam's steps vs the global step).
 void RestoreCheckpoint(const std::string& dir, Trainer& trainer);
 
-// Loads DIR/best/model.safetensors, the parameters of the run's best epoch, into `model`
-// (allocated, of the run's configuration). Throws latent::Error naming the file when the run has
-// no best epoch.
-void RestoreBestParams(const std::string& dir, Model& model);
+// Loads DIR/best/model.safetensors, the parameters of the best epoch of `trainer`'s state, into
+// its model, first pointing `best` (and the readers' model link) at that epoch should a crash
+// have left it behind. Throws latent::Error naming the file when the run has no best epoch.
+void RestoreBestParams(const std::string& dir, Trainer& trainer);
 
 // Publishes epoch 0 of a new run in DIR (which must exist), replacing any run already there: the
 // old run stays whole until the new checkpoint link replaces its own, then its other files go

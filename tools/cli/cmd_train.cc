@@ -200,7 +200,7 @@ int RunTrain(const Args& args) {
   const TrainState& state = trainer.state();
   if (state.best_epoch > 0) {
     // The pictures, and the model the run directory's readers load, are the best epoch's.
-    RestoreBestParams(out, *model);
+    RestoreBestParams(out, trainer);
     const std::string why =
         state.epoch < options.epochs
             ? "stopped early after " + std::to_string(state.epochs_since_best) +
