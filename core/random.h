@@ -12,7 +12,8 @@ namespace latent {
 
 // What a Philox stream is used for. Offsets carry it in their top 16 bits, so two uses of one seed
 // (initialization, shuffling, the VAE's noise, ...) never draw the same numbers. kBinarize draws
-// the training batches' binarization, kTestBinarize the test set's (core/io/dataset.h);
+// the training batches' binarization, kTestBinarize the test set's and kValBinarize the validation
+// set's (core/io/dataset.h): a validation set never shares the test set's draws.
 // kPretrain orders the batches of layer-wise pre-training (models/train/pretrain.h).
 enum class Stream : uint64_t {
   kInit = 1,
@@ -25,6 +26,7 @@ enum class Stream : uint64_t {
   kEval,
   kImportance,
   kTestBinarize,
+  kValBinarize,
   kPretrain
 };
 inline uint64_t StreamOffset(Stream stream, uint64_t index) {

@@ -34,7 +34,19 @@ void ExpectSame(const std::vector<EpochMetrics>& a, const std::vector<EpochMetri
     EXPECT_EQ(a[i].train.parts, b[i].train.parts);
     EXPECT_EQ(a[i].test.parts, b[i].test.parts);
     EXPECT_EQ(a[i].seconds, b[i].seconds);
+    ASSERT_EQ(a[i].val.has_value(), b[i].val.has_value());
+    if (a[i].val) {
+      EXPECT_EQ(a[i].val->loss, b[i].val->loss);
+      EXPECT_EQ(a[i].val->parts, b[i].val->parts);
+    }
   }
+}
+
+std::vector<EpochMetrics> HistoryWithValidation() {
+  std::vector<EpochMetrics> history = History();
+  for (EpochMetrics& m : history) m.val = Evaluation{std::nextafter(100.0, 0.0) + m.epoch,
+                                                     {{"kl", 1.0 / 7.0}, {"recon", 1e-200}}};
+  return history;
 }
 
 TEST(MetricsCsv, RoundTripsEveryDoubleExactly) {
@@ -44,6 +56,50 @@ TEST(MetricsCsv, RoundTripsEveryDoubleExactly) {
             "epoch,train_loss,test_loss,train_kl,test_kl,train_recon,test_recon,seconds");
   ExpectSame(ParseMetricsCsv(text, "metrics.csv"), history);
   EXPECT_EQ(MetricsCsv(ParseMetricsCsv(text, "metrics.csv")), text);
+}
+
+TEST(MetricsCsv, ValidationColumnsOnlyWhenTheRunValidates) {
+  const std::vector<EpochMetrics> history = HistoryWithValidation();
+  const std::string text = MetricsCsv(history);
+  EXPECT_EQ(text.substr(0, text.find('\n')),
+            "epoch,train_loss,test_loss,val_loss,train_kl,test_kl,val_kl,train_recon,test_recon,"
+            "val_recon,seconds");
+  ExpectSame(ParseMetricsCsv(text, "metrics.csv"), history);
+  EXPECT_EQ(MetricsCsv(ParseMetricsCsv(text, "metrics.csv")), text);
+  // Without validation the file is the one written before validation existed, and reads back
+  // without it.
+  EXPECT_EQ(MetricsCsv(History()).find("val"), std::string::npos);
+  for (const EpochMetrics& m : ParseMetricsCsv(MetricsCsv(History()), "m")) EXPECT_FALSE(m.val);
+  const std::vector<EpochMetrics> old =
+      ParseMetricsCsv("epoch,train_loss,test_loss,train_kl,test_kl,seconds\n1,2,3,4,5,6\n", "m");
+  ASSERT_EQ(old.size(), 1u);
+  EXPECT_FALSE(old[0].val);
+  EXPECT_EQ(old[0].test.parts.at("kl"), 5.0);
+  const std::vector<EpochMetrics> read = ParseMetricsCsv(
+      "epoch,train_loss,test_loss,val_loss,train_kl,test_kl,val_kl,seconds\n1,2,3,4,5,6,7,8\n",
+      "m");
+  ASSERT_TRUE(read[0].val);
+  EXPECT_EQ(read[0].val->loss, 4.0);
+  EXPECT_EQ(read[0].val->parts.at("kl"), 7.0);
+  EXPECT_EQ(read[0].test.parts.at("kl"), 6.0);
+  EXPECT_EQ(read[0].seconds, 8.0);
+
+  using latent::testing::ExpectErrorContaining;
+  std::vector<EpochMetrics> mixed = history;
+  mixed[1].val.reset();
+  ExpectErrorContaining([&] { MetricsCsv(mixed); },
+                        {"epoch 2", "expected a validation loss as epoch 1 has", "found none"});
+  ExpectErrorContaining(
+      [] {
+        ParseMetricsCsv("epoch,train_loss,test_loss,val_loss,train_kl,test_kl,seconds\n", "m");
+      },
+      {"m line 1", "expected a header"});
+  ExpectErrorContaining(
+      [] {
+        ParseMetricsCsv("epoch,train_loss,test_loss,val_loss,train_kl,test_kl,val_x,seconds\n",
+                        "m");
+      },
+      {"m line 1", "found columns 'train_kl' and 'test_kl' and 'val_x'"});
 }
 
 TEST(MetricsCsv, NoEpochsIsAnEmptyFile) {

@@ -6,6 +6,7 @@
 
 #include <fstream>
 
+#include "core/io/file_util.h"
 #include "tools/plot/pictures.h"
 #include "tests/test_util.h"
 
@@ -56,6 +57,13 @@ TEST(Pictures, LossCurvesNeedTheirColumnsAndNumbers) {
   WriteText(good, "epoch,train_loss,test_loss,seconds\n1,130.5,120.25,2.0\n2,110,108.5,2.1\n");
   WriteLossCurves(dir.Path("loss.png"), good);
   EXPECT_EQ(PngSize(dir.Path("loss.png")), std::make_pair(640, 480));
+  // A run with a validation set gets a third curve.
+  const std::string val = dir.Path("val.csv");
+  WriteText(val, "epoch,train_loss,test_loss,val_loss,seconds\n1,130.5,120.25,125,2.0\n"
+                 "2,110,108.5,112,2.1\n");
+  WriteLossCurves(dir.Path("val.png"), val);
+  EXPECT_EQ(PngSize(dir.Path("val.png")), std::make_pair(640, 480));
+  EXPECT_NE(ReadFileBytes(dir.Path("val.png")), ReadFileBytes(dir.Path("loss.png")));
 
   const std::string missing = dir.Path("missing.csv");
   WriteText(missing, "epoch,train_loss\n1,130.5\n");

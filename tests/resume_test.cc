@@ -2,9 +2,11 @@
 // run directory, end with byte-identical checkpoints and the same metrics (wall time aside). Run
 // for a dense VAE whose every per-step draw and KL weight depends on the step (binarized input,
 // cyclical beta schedule), for a convolutional VAE, and for the dense VAE trained with the whole
-// recipe on (warm-up, cosine rate, gradient clipping, AdamW's weight decay).
+// recipe on (warm-up, cosine rate, gradient clipping, AdamW's weight decay), and for a dense VAE
+// with a validation set and early stopping, cut off at the epoch after which it stops.
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <filesystem>
 #include <utility>
 
@@ -23,6 +25,10 @@ struct ResumeCase {
   std::vector<std::string> hyperparams;
   LrSchedule lr_schedule;  // TrainOptions' recipe; the defaults are plain Adam
   double weight_decay = 0.0, clip_norm = 0.0;
+  double lr = 1e-3;
+  int64_t val_size = 0;  // the last images of the training file held out; 0: none
+  int patience = 0;
+  int epochs = 3, cut = 1;  // the whole run's epochs, and the epoch after which one is cut off
 };
 void PrintTo(const ResumeCase& c, std::ostream* os) { *os << c.name; }
 
@@ -45,12 +51,21 @@ ResumeCase WithRecipe() {
   return c;
 }
 
+std::string EpochDir(int epoch) {
+  char name[32];
+  std::snprintf(name, sizeof name, "epoch-%04d", epoch);
+  return name;
+}
+
 class ExactResume : public ::testing::TestWithParam<ResumeCase> {
  protected:
   void SetUp() override {
     const std::string data = latent::testing::MnistDir();
     if (data.empty()) GTEST_SKIP() << "MNIST not found in data/mnist (run tools/fetch_data.sh)";
-    train_ = LoadDataset(data, "train", Device::Cpu(), 192);
+    TrainValSplit split =
+        LoadTrainValSplit(data, "train", Device::Cpu(), 192, GetParam().val_size);
+    train_ = split.train;
+    val_ = split.val;
     test_ = LoadDataset(data, "t10k", Device::Cpu(), 32);
     options_.batch_size = 64;  // 3 steps per epoch
     options_.binarize = true;
@@ -58,6 +73,9 @@ class ExactResume : public ::testing::TestWithParam<ResumeCase> {
     options_.lr_schedule = GetParam().lr_schedule;
     options_.weight_decay = GetParam().weight_decay;
     options_.clip_norm = GetParam().clip_norm;
+    options_.lr = GetParam().lr;
+    options_.val_size = GetParam().val_size;
+    options_.patience = GetParam().patience;
     root_ = ::testing::TempDir() + "/latent_resume_" + GetParam().name;
     std::filesystem::remove_all(root_);
   }
@@ -90,7 +108,7 @@ class ExactResume : public ::testing::TestWithParam<ResumeCase> {
         trainer.Run(train_, test_, [&] {
           SaveCheckpoint(dir, config, trainer);
           if (trainer.state().epoch == stop) throw CutOff();
-        });
+        }, val_);
       } catch (const CutOff&) {
       }
     }
@@ -107,7 +125,7 @@ class ExactResume : public ::testing::TestWithParam<ResumeCase> {
     }
     EXPECT_EQ(trainer.state().epoch, stop);
     const Json config = RunConfig(info, values, shape, options, "");
-    trainer.Run(train_, test_, [&] { SaveCheckpoint(dir, config, trainer); });
+    trainer.Run(train_, test_, [&] { SaveCheckpoint(dir, config, trainer); }, val_);
     return dir;
   }
 
@@ -123,36 +141,68 @@ class ExactResume : public ::testing::TestWithParam<ResumeCase> {
     return MetricsCsv(history);
   }
 
-  Dataset train_, test_;
+  Dataset train_, test_, val_;
   TrainOptions options_;
   std::string root_;
 };
 
 TEST_P(ExactResume, StoppedAndResumedRunMatchesUninterruptedByteForByte) {
-  const std::string whole = Run("whole", 3, 3);
-  const std::string resumed = Run("resumed", 1, 3);
-  for (const char* file : {"model.safetensors", "checkpoint/optimizer.safetensors",
-                           "checkpoint/train_state.json", "config.json"}) {
+  const ResumeCase& c = GetParam();
+  const std::string whole = Run("whole", c.epochs, c.epochs);
+  const std::string resumed = Run("resumed", c.cut, c.epochs);
+  std::vector<std::string> files = {"model.safetensors", "checkpoint/optimizer.safetensors",
+                                    "checkpoint/train_state.json", "config.json"};
+  if (c.val_size > 0) files.push_back("best/model.safetensors");
+  for (const std::string& file : files) {
     EXPECT_EQ(ReadFileBytes(whole + "/" + file), ReadFileBytes(resumed + "/" + file)) << file;
   }
   const std::string metrics = MetricsWithoutSeconds(whole);
   EXPECT_EQ(metrics, MetricsWithoutSeconds(resumed));
-  EXPECT_EQ(ParseMetricsCsv(metrics, "metrics").size(), 3u);
-  // Only the last epoch's directory is kept.
-  EXPECT_TRUE(std::filesystem::is_directory(resumed + "/epoch-0003"));
-  EXPECT_FALSE(std::filesystem::exists(resumed + "/epoch-0002"));
+  const std::vector<EpochMetrics> history = ParseMetricsCsv(metrics, "metrics");
+  int last = c.epochs;
+  if (c.patience > 0) {
+    // The crafted run stops early, before its last epoch: the cut after its stopping epoch
+    // leaves the stop to the restored state.
+    ASSERT_TRUE(history.back().val);
+    last = static_cast<int>(history.size());
+    EXPECT_LT(last, c.epochs);
+    EXPECT_EQ(last, c.cut);
+  }
+  EXPECT_EQ(history.size(), static_cast<size_t>(last));
+  // Only the last epoch's directory is kept, and the best epoch's.
+  const int best = c.patience > 0 ? last - c.patience : last;
+  EXPECT_EQ(std::filesystem::read_symlink(resumed + "/checkpoint").string(), EpochDir(last));
+  if (c.val_size > 0)
+    EXPECT_EQ(std::filesystem::read_symlink(resumed + "/best").string(), EpochDir(best));
+  for (int e = 0; e <= last; ++e) {
+    EXPECT_EQ(std::filesystem::is_directory(resumed + "/" + EpochDir(e)), e == last || e == best)
+        << EpochDir(e);
+  }
 
   // The control: the same comparison fails when the resumed run lacks the optimizer's state.
-  const std::string partial = Run("partial", 1, 3, /*restore=*/false);
+  const std::string partial = Run("partial", 1, c.epochs, /*restore=*/false);
   EXPECT_NE(ReadFileBytes(whole + "/model.safetensors"),
             ReadFileBytes(partial + "/model.safetensors"));
+}
+
+// A rate high enough for the validation loss to rise again within a few epochs, so that early
+// stopping ends the run before its last epoch; the cut after epoch 3 leaves the stop to the
+// restored state (the best epoch, and the epochs since it).
+ResumeCase WithEarlyStopping() {
+  ResumeCase c = Case("vae_early_stop", "beta-vae", {"hidden=64"});
+  c.lr = 0.05;  // validation losses 273.4, 242.4, 255.8: the best is epoch 2, the stop after 3
+  c.val_size = 64;
+  c.patience = 1;
+  c.epochs = 5;
+  c.cut = 3;
+  return c;
 }
 
 INSTANTIATE_TEST_SUITE_P(
     Models, ExactResume,
     ::testing::Values(
         Case("beta_vae", "beta-vae", {"hidden=64", "schedule=cyclical", "cycle-steps=4"}),
-        Case("conv_vae", "conv-vae", {"channels=4"}), WithRecipe()),
+        Case("conv_vae", "conv-vae", {"channels=4"}), WithRecipe(), WithEarlyStopping()),
     [](const auto& info) { return info.param.name; });
 
 }  // namespace

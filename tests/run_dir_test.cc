@@ -105,6 +105,33 @@ TEST(RunConfigBounds, RecipeKeysAbsentReadAsTheDefaults) {
   EXPECT_EQ(read.lr_schedule.min_lr, 0.0);
   EXPECT_EQ(read.weight_decay, 0.0);
   EXPECT_EQ(read.clip_norm, 0.0);
+  // A run from before validation trained on every image and ran every epoch, and resumes so.
+  EXPECT_EQ(read.val_size, 0);
+  EXPECT_EQ(read.patience, 0);
+}
+
+TEST(RunConfigBounds, ValidationAndPatienceRoundTripAndAreBounded) {
+  const ModelInfo& info = FindModel("vae");
+  TrainOptions options;
+  options.val_size = 5000;
+  options.patience = 3;
+  const Json config = RunConfig(info, HyperParams(info.hyperparams), {28, 28, 10}, options, "d");
+  const TrainOptions read = TrainOptionsFromConfig(Json::Parse(config.Dump(2)));
+  EXPECT_EQ(read.val_size, 5000);
+  EXPECT_EQ(read.patience, 3);
+  // Without validation config.json is as before validation existed.
+  const Json plain =
+      RunConfig(info, HyperParams(info.hyperparams), {28, 28, 10}, TrainOptions(), "d");
+  EXPECT_FALSE(plain.At("train").Contains("val_size"));
+  EXPECT_FALSE(plain.At("train").Contains("patience"));
+  Json bad = config;
+  bad.At("train").Set("val_size", -1);
+  ExpectErrorContaining([&] { TrainOptionsFromConfig(bad); },
+                        {"\"train\".\"val_size\"", "found -1"});
+  bad = config;
+  bad.At("train").Set("patience", -2);
+  ExpectErrorContaining([&] { TrainOptionsFromConfig(bad); },
+                        {"\"train\".\"patience\"", "found -2"});
 }
 
 // A small VAE's run directory, checkpointed at `epoch` (the state set by hand: nothing trains).
@@ -124,6 +151,30 @@ class Checkpoints : public ::testing::Test {
       state.history.push_back(m);
     }
     SaveCheckpoint(dir_.dir(), config_, *trainer_);
+  }
+  // Publishes the next epoch with validation loss `val_loss` and parameters moved away from the
+  // last epoch's; returns those parameters.
+  std::vector<float> PublishValidated(double val_loss) {
+    TrainState& state = trainer_->state();
+    EpochMetrics m;
+    m.epoch = ++state.epoch;
+    m.train.loss = m.test.loss = 100.0 / m.epoch;
+    m.val = Evaluation{val_loss, {}};
+    state.history.push_back(m);
+    RecordValidation(state, m.epoch, val_loss);
+    std::vector<float> values = model_->params().flat_values().ToVector<float>();
+    for (float& v : values) v += 0.25f * static_cast<float>(m.epoch);
+    model_->params().flat_values().CopyFrom(Tensor::FromVector(values, {
+        static_cast<int64_t>(values.size())}));
+    SaveCheckpoint(dir_.dir(), config_, *trainer_);
+    return Values(*model_);
+  }
+  // Every parameter's values, in order (the flat buffer less its alignment padding).
+  static std::vector<float> Values(Model& model) {
+    std::vector<float> out;
+    for (const NamedArray& a : model.params().ToArrays())
+      out.insert(out.end(), a.values.begin(), a.values.end());
+    return out;
   }
   std::string Path(const std::string& file) const { return dir_.Path("checkpoint/" + file); }
   void ExpectRestoreFails(std::initializer_list<std::string> parts) {
@@ -152,6 +203,65 @@ TEST_F(Checkpoints, RestoreReadsBackWhatWasSaved) {
             model_->params().flat_values().ToVector<float>());
   EXPECT_EQ(fs::read_symlink(dir_.Path("checkpoint")), "epoch-0002");
   EXPECT_FALSE(fs::exists(dir_.Path("epoch-0000")));
+}
+
+TEST_F(Checkpoints, TheBestEpochIsLinkedKeptAndRestored) {
+  Publish(0);
+  PublishValidated(5.0);
+  const std::vector<float> best = PublishValidated(4.0);
+  PublishValidated(4.5);
+  const std::vector<float> last = PublishValidated(4.0);  // equal: not a new best
+  ASSERT_NE(best, last);
+  EXPECT_EQ(fs::read_symlink(dir_.Path("checkpoint")), "epoch-0004");
+  EXPECT_EQ(fs::read_symlink(dir_.Path("best")), "epoch-0002");
+  EXPECT_TRUE(fs::is_directory(dir_.Path("epoch-0002")));  // kept past later checkpoints
+  EXPECT_FALSE(fs::exists(dir_.Path("epoch-0001")));
+  EXPECT_FALSE(fs::exists(dir_.Path("epoch-0003")));
+  // What `latent eval` and `latent sample` load is the best epoch's model.
+  EXPECT_EQ(fs::read_symlink(dir_.Path("model.safetensors")), "best/model.safetensors");
+  EXPECT_EQ(ReadFileBytes(dir_.Path("model.safetensors")),
+            ReadFileBytes(dir_.Path("epoch-0002/model.safetensors")));
+  EXPECT_EQ(Values(*LoadRun(dir_.dir(), Device::Cpu()).model), best);
+
+  // The trained model goes back to the best epoch's parameters, bit for bit, and links left
+  // behind by a crash between a checkpoint and its `best` link are moved on first.
+  ReplaceWithSymlink(dir_.Path("best"), "epoch-0004");
+  ReplaceWithSymlink(dir_.Path("model.safetensors"), "checkpoint/model.safetensors");
+  RestoreBestParams(dir_.dir(), *trainer_);
+  EXPECT_EQ(Values(*model_), best);
+  EXPECT_EQ(fs::read_symlink(dir_.Path("best")), "epoch-0002");
+  EXPECT_EQ(fs::read_symlink(dir_.Path("model.safetensors")), "best/model.safetensors");
+
+  // Resuming restores the best fields with the rest; the model is the last epoch's.
+  std::unique_ptr<Model> model = ModelFromConfig(config_, &shape_);
+  model->params().Allocate(Device::Cpu(), 2);
+  Trainer trainer(*model, TrainOptions());
+  RestoreCheckpoint(dir_.dir(), trainer);
+  EXPECT_EQ(trainer.state().best_epoch, 2);
+  EXPECT_EQ(trainer.state().best_val_loss, 4.0);
+  EXPECT_EQ(trainer.state().epochs_since_best, 2);
+  EXPECT_EQ(Values(*model), last);
+  ASSERT_TRUE(trainer.state().history[1].val);
+  EXPECT_EQ(trainer.state().history[1].val->loss, 4.0);
+
+  // A best loss that metrics.csv does not hold is refused, naming both files.
+  const std::string state = ReadFileBytes(Path("train_state.json"));
+  Json edited = Json::Parse(state);
+  edited.Set("best_val_loss", 3.0);
+  WriteFileAtomic(Path("train_state.json"), {edited.Dump(2)});
+  ExpectRestoreFails({"train_state.json", "expected best_val_loss to be the validation loss of "
+                      "epoch 2", "metrics.csv", "found 3"});
+  WriteFileAtomic(Path("train_state.json"), {state});
+
+  // A new run in the directory has no best epoch yet: the old run's link goes, and the model
+  // link is the checkpoint's again.
+  trainer_ = std::make_unique<Trainer>(*model_, TrainOptions());
+  StartRun(dir_.dir(), config_, *trainer_);
+  EXPECT_FALSE(fs::exists(dir_.Path("best")));
+  EXPECT_FALSE(fs::exists(dir_.Path("epoch-0002")));
+  EXPECT_EQ(fs::read_symlink(dir_.Path("model.safetensors")), "checkpoint/model.safetensors");
+  ExpectErrorContaining([&] { RestoreBestParams(dir_.dir(), *trainer_); },
+                        {"holds no best epoch", "best/model.safetensors"});
 }
 
 TEST_F(Checkpoints, PartsThatDisagreeAreRefusedNamingTheFile) {

@@ -51,7 +51,7 @@ models=$("${latent}" models | awk '/^[a-z]/ {print $1}')
 for model in ${models}; do
   run="${work}/runs/${model}"
   "${latent}" train --model "${model}" --epochs 1 --train-limit 6000 --test-limit 1000 \
-    "${common[@]}" --out "${run}" > "${work}/${model}.log"
+    --val-size 0 "${common[@]}" --out "${run}" > "${work}/${model}.log"
   for f in metrics.csv model.safetensors config.json; do fingerprint "${model}/${f}" "${run}/${f}"; done
   for f in "${run}"/*.png; do fingerprint "${model}/$(basename "${f}")" "${f}"; done
   echo "trained ${model}" >&2
@@ -71,7 +71,7 @@ main="${LATENT_REPRO_MAIN:-0}"
 [[ "${mode}" == compare ]] && grep -q '^main/' "${file}" && main=1  # compare what was recorded
 if [[ "${main}" == 1 ]]; then
   "${latent}" train --model vae --epochs 10 --batch-size 128 --lr 1e-3 --latent-dim 20 \
-    "${common[@]}" --out "${work}/runs/main" | tee "${work}/main.log" >&2
+    --val-size 0 "${common[@]}" --out "${work}/runs/main" | tee "${work}/main.log" >&2
   fingerprint "main/metrics.csv" "${work}/runs/main/metrics.csv"
   fingerprint "main/model.safetensors" "${work}/runs/main/model.safetensors"
 fi

@@ -30,6 +30,18 @@ struct Dataset {
 Dataset LoadDataset(const std::string& dir, const std::string& split, Device device,
                     int64_t limit = -1);
 
+// Split `split` of an IDX directory divided in two: `val` is its last `val_size` images as stored
+// in the files, `train` the images before them, of which `train_limit` > 0 keeps the first
+// min(train_limit, count - val_size). The last images rather than a random draw, so that a
+// --train-limit slice and a resumed run hold out the same ones and no shuffle can mix them in.
+// val_size 0: no validation set (`val` empty) and `train` is LoadDataset(dir, split, device,
+// train_limit), the same images. Throws latent::Error unless 0 <= val_size < the split's count.
+struct TrainValSplit {
+  Dataset train, val;
+};
+TrainValSplit LoadTrainValSplit(const std::string& dir, const std::string& split, Device device,
+                                int64_t train_limit, int64_t val_size);
+
 // Throws latent::Error unless `test` holds images of the same height and width as `train`: a
 // model built for 28x28 images must not be tested on 14x56 ones, though both have 784 pixels.
 void CheckSameImageShape(const Dataset& train, const Dataset& test);
@@ -41,6 +53,8 @@ void CheckSameImageShape(const Dataset& train, const Dataset& test);
 // images binarize alike whether the set holds n of them or all (a --test-limit slice of a run
 // is scored on the images its training saw).
 Dataset BinarizeTestSet(const Dataset& test, uint64_t seed);
+// The same for a validation set, from its own stream (seed, Stream::kValBinarize).
+Dataset BinarizeValidationSet(const Dataset& val, uint64_t seed);
 
 // The minibatches of one epoch, in the order of a seeded permutation (or in order when not
 // shuffled): the permutation of stream (seed, `stream`) at counter `epoch`, so that training

@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <limits>
 #include <system_error>
 
 #include "core/io/file_util.h"
@@ -22,6 +23,7 @@ constexpr int64_t kMaxSeed = int64_t{1} << 53;  // JSON numbers are doubles: exa
 
 // The files of one checkpoint, and the links beside it that readers open.
 constexpr const char* kLink = "checkpoint";
+constexpr const char* kBestLink = "best";
 constexpr const char* kConfig = "config.json";
 constexpr const char* kModel = "model.safetensors";
 constexpr const char* kOptimizer = "optimizer.safetensors";
@@ -62,17 +64,33 @@ bool IsEpochEntry(const std::string& name) {
          rest.find_first_not_of("0123456789", 6) == std::string::npos;
 }
 
-// Where DIR/checkpoint points, or "" when it does not exist.
-std::string CheckpointTarget(const std::string& dir) {
+// Where the link DIR/NAME points, or "" when it does not exist.
+std::string LinkTarget(const std::string& dir, const std::string& name) {
   std::error_code error;
-  const fs::path target = fs::read_symlink(dir + "/" + kLink, error);
+  const fs::path target = fs::read_symlink(dir + "/" + name, error);
   return error ? "" : target.string();
 }
+
+std::string CheckpointTarget(const std::string& dir) { return LinkTarget(dir, kLink); }
 
 void RemoveAll(const fs::path& path) {
   std::error_code error;
   fs::remove_all(path, error);
   LATENT_CHECK(!error, "cannot remove '", path.string(), "': ", error.message());
+}
+
+// Points DIR/best at the published epoch `best_epoch` (none: 0, the link removed, as a replaced
+// run's is), and the readers' model link at best/ when it exists, so that `latent eval` and
+// `latent sample` load the best epoch's model; at checkpoint/ otherwise.
+void LinkBest(const std::string& dir, int best_epoch) {
+  const std::string best = best_epoch > 0 ? EpochName(best_epoch) : "";
+  if (best.empty()) {
+    RemoveAll(fs::path(dir) / kBestLink);
+  } else if (LinkTarget(dir, kBestLink) != best) {
+    ReplaceWithSymlink(dir + "/" + kBestLink, best);
+  }
+  const std::string model = std::string(best.empty() ? kLink : kBestLink) + "/" + kModel;
+  if (LinkTarget(dir, kModel) != model) ReplaceWithSymlink(dir + "/" + kModel, model);
 }
 
 }  // namespace
@@ -96,6 +114,12 @@ Json RunConfig(const ModelInfo& info, const HyperParams& values, const ModelShap
   train.Set("lr_min", schedule.min_lr);
   train.Set("weight_decay", options.weight_decay);
   train.Set("clip_norm", options.clip_norm);
+  // Absent without validation, so that such a run's config.json is the one written before
+  // validation existed, byte for byte (and reads back as val_size 0).
+  if (options.val_size > 0) {
+    train.Set("val_size", options.val_size);
+    train.Set("patience", options.patience);
+  }
   Json data = Json::MakeObject();
   data.Set("dir", data_dir);
   data.Set("height", shape.height);
@@ -155,6 +179,11 @@ TrainOptions TrainOptionsFromConfig(const Json& config) {
   schedule.min_lr = NumberIn(train, "train", "lr_min", schedule.min_lr, 0.0, options.lr);
   options.weight_decay = NumberIn(train, "train", "weight_decay", options.weight_decay, 0.0, 1.0);
   options.clip_norm = NumberIn(train, "train", "clip_norm", options.clip_norm, 0.0, 1e6);
+  // Runs written before validation existed trained on every image and ran every epoch: 0, 0.
+  if (train.Contains("val_size"))
+    options.val_size = IntIn(train, "train", "val_size", 0, INT64_MAX);
+  if (train.Contains("patience"))
+    options.patience = static_cast<int>(IntIn(train, "train", "patience", 0, kMaxEpochs));
   // Runs written before the limits were recorded used all the data or said nothing: 0.
   const Json& data = config.At("data");
   if (data.Contains("train_limit"))
@@ -189,6 +218,11 @@ void SaveCheckpoint(const std::string& dir, const Json& config, Trainer& trainer
   Json train_state = Json::MakeObject();
   train_state.Set("epoch", state.epoch);
   train_state.Set("step", static_cast<double>(state.step));
+  if (state.best_epoch > 0) {  // absent without validation, as before it existed
+    train_state.Set("best_epoch", state.best_epoch);
+    train_state.Set("best_val_loss", state.best_val_loss);
+    train_state.Set("epochs_since_best", state.epochs_since_best);
+  }
   WriteFileAtomic(path(kState), {train_state.Dump(2) + "\n"});
   WriteFileAtomic(path(kMetrics), {MetricsCsv(state.history)});
   WriteFileAtomic(path(kConfig), {config.Dump(2) + "\n"});
@@ -205,9 +239,15 @@ void SaveCheckpoint(const std::string& dir, const Json& config, Trainer& trainer
     if (!fs::is_symlink(link)) ReplaceWithSymlink(link, std::string(kLink) + "/" + file);
   }
   ReplaceWithSymlink(dir + "/" + kLink, name);  // the commit
+  // Then `best`, which only ever moves to a published epoch, and the readers' model link. A
+  // crash between the commit and here leaves `best` on the older best epoch, which is still whole
+  // (removed only below); the next checkpoint, or RestoreBestParams, moves it.
+  LinkBest(dir, state.best_epoch);
+  const std::string best = state.best_epoch > 0 ? EpochName(state.best_epoch) : "";
   for (const fs::directory_entry& entry : fs::directory_iterator(dir)) {
     const std::string entry_name = entry.path().filename().string();
-    if (IsEpochEntry(entry_name) && entry_name != name) RemoveAll(entry.path());
+    if (IsEpochEntry(entry_name) && entry_name != name && entry_name != best)
+      RemoveAll(entry.path());
   }
 }
 
@@ -240,6 +280,18 @@ void RestoreCheckpoint(const std::string& dir, Trainer& trainer) {
     const Json saved = Json::Parse(ReadFileBytes(path(kState)));
     state.epoch = static_cast<int>(IntIn(saved, "train_state", "epoch", 0, kMaxEpochs));
     state.step = static_cast<uint64_t>(IntIn(saved, "train_state", "step", 0, kMaxSeed));
+    // Absent in runs without validation (and older runs): no best epoch.
+    state.best_epoch = saved.Contains("best_epoch")
+                           ? static_cast<int>(IntIn(saved, "train_state", "best_epoch", 1,
+                                                    state.epoch))
+                           : 0;
+    state.best_val_loss = state.best_epoch > 0 ? saved.At("best_val_loss").AsNumber()
+                                               : std::numeric_limits<double>::infinity();
+    state.epochs_since_best =
+        state.best_epoch > 0 ? static_cast<int>(IntIn(saved, "train_state", "epochs_since_best",
+                                                      state.epoch - state.best_epoch,
+                                                      state.epoch - state.best_epoch))
+                             : 0;
   } catch (const Error& e) {
     LATENT_FAIL(path(kState), ": ", e.what());
   }
@@ -247,18 +299,36 @@ void RestoreCheckpoint(const std::string& dir, Trainer& trainer) {
   LATENT_CHECK(static_cast<int64_t>(state.history.size()) == state.epoch, path(kMetrics),
                ": expected one row per completed epoch, ", state.epoch, ", found ",
                state.history.size());
+  if (state.best_epoch > 0) {
+    const EpochMetrics& best = state.history[state.best_epoch - 1];
+    LATENT_CHECK(best.val && best.val->loss == state.best_val_loss, path(kState),
+                 ": expected best_val_loss to be the validation loss of epoch ", state.best_epoch,
+                 " in ", path(kMetrics), ", ", best.val ? best.val->loss : 0.0, ", found ",
+                 state.best_val_loss, best.val ? "" : " (that file holds no validation loss)");
+  }
   LATENT_CHECK(static_cast<uint64_t>(adam_steps) == state.step, path(kOptimizer),
                ": expected Adam's step count to equal the global step ", state.step, " of ",
                path(kState), ", found ", adam_steps);
   trainer.adam().Restore(moments[0].values, moments[1].values, adam_steps, path(kOptimizer));
 }
 
+void RestoreBestParams(const std::string& dir, Trainer& trainer) {
+  const int best_epoch = trainer.state().best_epoch;
+  const std::string best = dir + "/" + kBestLink + "/" + kModel;
+  LATENT_CHECK(best_epoch > 0, "'", dir, "' holds no best epoch: expected '", best,
+               "', which a run with a validation set writes after its first epoch");
+  LATENT_CHECK(fs::is_directory(dir + "/" + EpochName(best_epoch)), "'", dir, "' lacks ",
+               EpochName(best_epoch), ", the best epoch its ", kState, " names");
+  LinkBest(dir, best_epoch);  // after a crash between a checkpoint and its link, too
+  trainer.model().params().FromArrays(ReadSafetensors(best), best);
+}
+
 bool HoldsRun(const std::string& dir) {
   std::error_code error;
   for (const fs::directory_entry& entry : fs::directory_iterator(dir, error)) {
     const std::string name = entry.path().filename().string();
-    if (name == kLink || name == kConfig || name == kModel || name == kMetrics ||
-        IsEpochEntry(name))
+    if (name == kLink || name == kBestLink || name == kConfig || name == kModel ||
+        name == kMetrics || IsEpochEntry(name))
       return true;
   }
   return false;

@@ -2,13 +2,16 @@
 // what `latent train --resume` continues.
 //
 //   DIR/checkpoint -> epoch-0006      the last completed epoch (a symbolic link)
+//   DIR/best -> epoch-0004            the epoch of the lowest validation loss (with a validation
+//                                     set only)
 //   DIR/epoch-0006/
 //     config.json                     model, hyperparameters, training options, data
 //     model.safetensors               the parameters, by name
 //     optimizer.safetensors           Adam's two moments; its metadata holds Adam's step count
 //     train_state.json                the epoch, the global step, where the next epoch starts
 //     metrics.csv                     one row per completed epoch (metrics.h)
-//   DIR/config.json, DIR/model.safetensors, DIR/metrics.csv -> checkpoint/<the same name>
+//   DIR/config.json, DIR/metrics.csv -> checkpoint/<the same name>
+//   DIR/model.safetensors -> best/model.safetensors, or checkpoint/model.safetensors without best
 //   DIR/reconstructions.png, DIR/samples.png   written when training ends
 //
 // A checkpoint is written whole into a fresh directory and published by replacing the link
@@ -16,6 +19,12 @@
 // on a complete epoch whose files agree with each other (metrics.csv has as many rows as the
 // epoch number); directories of other epochs are leftovers that the next checkpoint removes.
 // Epoch 0, the initialized model, is published before training starts.
+//
+// With a validation set (TrainOptions::val_size), `best` names the epoch whose validation loss is
+// the lowest so far, moved by the same atomic rename once its epoch is published; that directory
+// is kept when later checkpoints remove the others. The readers' model link follows `best`, so
+// `latent eval` and `latent sample` score the model that early stopping chose, while `checkpoint`
+// stays on the last epoch: `--resume` continues the run where it stopped, not from the best.
 #pragma once
 
 #include <memory>
@@ -36,7 +45,8 @@ Json RunConfig(const ModelInfo& info, const HyperParams& values, const ModelShap
 // A hyperparameter that config.json lacks (a run older than it) takes its default. Throws
 // latent::Error naming the entry when a size or count is out of range.
 std::unique_ptr<Model> ModelFromConfig(const Json& config, ModelShape* shape);
-// The training options a config.json records (epochs, batch size, lr, seed, binarize, limits).
+// The training options a config.json records (epochs, batch size, lr, seed, binarize, limits,
+// validation size and patience; keys absent from older runs take the values those ran with).
 TrainOptions TrainOptionsFromConfig(const Json& config);
 
 // Publishes DIR/epoch-<state.epoch> with the trainer's model, Adam state and TrainState, and
@@ -48,6 +58,11 @@ void SaveCheckpoint(const std::string& dir, const Json& config, Trainer& trainer
 // latent::Error naming the file when a part is missing, malformed, or disagrees with another
 // (metrics rows vs the epoch, Adam's steps vs the global step).
 void RestoreCheckpoint(const std::string& dir, Trainer& trainer);
+
+// Loads DIR/best/model.safetensors, the parameters of the best epoch of `trainer`'s state, into
+// its model, first pointing `best` (and the readers' model link) at that epoch should a crash
+// have left it behind. Throws latent::Error naming the file when the run has no best epoch.
+void RestoreBestParams(const std::string& dir, Trainer& trainer);
 
 // Publishes epoch 0 of a new run in DIR (which must exist), replacing any run already there: the
 // old run stays whole until the new checkpoint link replaces its own, then its other files go

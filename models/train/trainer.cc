@@ -102,6 +102,20 @@ Tensor MaybeBinarize(const Tensor& x, bool binarize, uint64_t seed, uint64_t ind
 
 }  // namespace
 
+void RecordValidation(TrainState& state, int epoch, double val_loss) {
+  if (val_loss < state.best_val_loss) {
+    state.best_epoch = epoch;
+    state.best_val_loss = val_loss;
+    state.epochs_since_best = 0;
+  } else {
+    ++state.epochs_since_best;
+  }
+}
+
+bool ShouldStopEarly(const TrainState& state, int patience) {
+  return patience > 0 && state.epochs_since_best >= patience;
+}
+
 Evaluation Evaluate(Model& model, const Dataset& data, int64_t batch_size, uint64_t seed) {
   NoGradGuard no_grad;
   BatchSampler batches(data, batch_size, /*shuffle=*/false, seed, 0);
@@ -119,12 +133,16 @@ Trainer::Trainer(Model& model, const TrainOptions& options)
       adam_(model.params(), options.lr, 0.9, 0.999, 1e-8, options.weight_decay) {}
 
 void Trainer::Run(const Dataset& train, const Dataset& test,
-                  const std::function<void()>& on_epoch) {
+                  const std::function<void()>& on_epoch, const Dataset& val) {
   // Drawn once: every epoch's test loss is of the same images, so epochs compare.
   const Dataset scored_test = options_.binarize ? BinarizeTestSet(test, options_.seed) : test;
+  const bool validate = val.size() > 0;
+  const Dataset scored_val =
+      validate && options_.binarize ? BinarizeValidationSet(val, options_.seed) : val;
   ProfiledSteps profiled(options_, train.images.device());
   uint64_t step = state_.step;
   for (int epoch = state_.epoch + 1; epoch <= options_.epochs; ++epoch) {
+    if (validate && ShouldStopEarly(state_, options_.patience)) break;
     const auto start = Clock::now();
     BatchSampler batches(train, options_.batch_size, /*shuffle=*/true, options_.seed, epoch);
     // Every epoch has the same number of batches; a resumed run with a new --epochs total takes
@@ -179,6 +197,10 @@ void Trainer::Run(const Dataset& train, const Dataset& test,
                  epoch, " is ", m.train.loss, " (steps ", step - batches.num_batches() + 1, "..",
                  step, "); try a smaller --lr");
     m.test = Evaluate(model_, scored_test, options_.batch_size, options_.seed);
+    if (validate) {
+      m.val = Evaluate(model_, scored_val, options_.batch_size, options_.seed);
+      RecordValidation(state_, epoch, m.val->loss);
+    }
     state_.epoch = epoch;
     state_.step = step;
     state_.history.push_back(m);

@@ -4,7 +4,9 @@
 
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -28,6 +30,13 @@ struct TrainOptions {
   // Only the first N images of each split (0: all). The trainer takes the data sets as given;
   // these are recorded in config.json so that a resumed run loads the same images.
   int64_t train_limit = 0, test_limit = 0;
+  // The last val_size images of the training split are held out as the validation set
+  // (LoadTrainValSplit); 0: none, every image trains. Recorded in config.json, so that a resumed
+  // run holds out the same images.
+  int64_t val_size = 0;
+  // Early stopping: training ends once `patience` epochs in a row bring no new lowest validation
+  // loss. 0: off (every epoch runs). Needs a validation set.
+  int patience = 0;
   bool progress = false;  // a progress line with steps/s on stderr (for terminals)
   // The CUDA profiler's capture range, in global steps counted from 0 across epochs: it opens
   // (cudaProfilerStart) before step profile_begin and closes (cudaProfilerStop) after step
@@ -47,6 +56,7 @@ struct Evaluation {
 struct EpochMetrics {
   int epoch = 0;  // 1-based
   Evaluation train, test;
+  std::optional<Evaluation> val;  // present when the run holds out a validation set
   double seconds = 0.0;  // training time of the epoch (evaluation excluded)
 };
 
@@ -65,7 +75,21 @@ struct TrainState {
   int epoch = 0;                      // epochs completed
   uint64_t step = 0;                  // optimizer steps completed, across epochs
   std::vector<EpochMetrics> history;  // one entry per completed epoch
+  // The epoch of the lowest validation loss so far (the first of equals) and that loss; 0 and
+  // infinity before any epoch is validated. epochs_since_best counts the epochs completed after it,
+  // the count early stopping compares with its patience.
+  int best_epoch = 0;
+  double best_val_loss = std::numeric_limits<double>::infinity();
+  int epochs_since_best = 0;
 };
+
+// Records epoch `epoch`'s validation loss in `state`: a loss strictly lower than the best so far
+// (a NaN never is) makes it the best epoch, else one more epoch passes since the best.
+void RecordValidation(TrainState& state, int epoch, double val_loss);
+
+// The stopping rule: with `patience` > 0, whether the last `patience` validated epochs brought
+// no new best. Checked before each epoch, so a resumed run that had stopped stays stopped.
+bool ShouldStopEarly(const TrainState& state, int patience);
 
 // Trains a model with Adam, one epoch after another, from a state that a checkpoint can restore.
 // Each step: forward, backward, gradient clipping (options.clip_norm), the scheduled rate of the
@@ -84,7 +108,11 @@ class Trainer {
   // too. Throws latent::Error if the loss stops being finite, naming the epoch and steps; the
   // state is then that of the last completed epoch. Each step's phases sit in NVTX ranges named
   // "data", "forward", "backward" and "optimizer" (docs/profiling.md).
-  void Run(const Dataset& train, const Dataset& test, const std::function<void()>& on_epoch);
+  // A non-empty `val` is evaluated after each epoch as the test set is (binarized once, from its
+  // own stream, with options.binarize); its loss picks the state's best epoch, and with
+  // options.patience > 0 training stops early (ShouldStopEarly) before reaching options.epochs.
+  void Run(const Dataset& train, const Dataset& test, const std::function<void()>& on_epoch,
+           const Dataset& val = Dataset());
 
  private:
   Model& model_;

@@ -70,7 +70,7 @@ printf "\x00\x00\x08\x03$(be32 1)$(be32 14)$(be32 56)" > "${work}/mixed/t10k-ima
 head -c 784 /dev/zero >> "${work}/mixed/t10k-images-idx3-ubyte"
 cp "${work}/mixed/train-labels-idx1-ubyte" "${work}/mixed/t10k-labels-idx1-ubyte"
 expect "train images 28x28, test images 14x56" \
-  "${latent}" train --data "${work}/mixed" --out "${work}/o8"
+  "${latent}" train --data "${work}/mixed" --val-size 0 --out "${work}/o8"
 expect "--model deep-ae --widths 999999999,999999999" \
   "${latent}" train --model deep-ae --widths 999999999,999999999 --data "${data}" --out "${work}/o9"
 expect "--latent-dim 100000" "${latent}" train --latent-dim 100000 --data "${data}" --out "${work}/o10"
@@ -86,6 +86,9 @@ expect "--resume with fewer epochs than completed" \
 expect "--resume of a directory without a run" "${latent}" train --resume "${work}/dims-max"
 expect "--epochz 3 (unknown flag)" "${latent}" train --epochz 3
 expect "--batch-size 0" "${latent}" train --batch-size 0
+expect "--val-size 60000, the whole training split" \
+  "${latent}" train --val-size 60000 --data "${data}" --out "${work}/o11"
+expect "--patience 3 without a validation set" "${latent}" train --patience 3 --val-size 0
 expect "--lr nan" "${latent}" train --lr nan
 
 run=$(copy_run nan-model)

@@ -23,6 +23,15 @@ diff <(without_seconds "${work}/a") <(without_seconds "${work}/b") ||
   fail "metrics.csv differs from the recorded run's"
 cmp "${work}/a/config.json" "${work}/b/config.json" || fail "config.json differs"
 
+# A run without validation records no val_size; retrained from its file, it holds out none either
+# (not the flag's default 5000), so it reproduces too.
+"${latent}" train --model ae --latent-dim 4 --val-size 0 --epochs 1 --train-limit 256 \
+  --test-limit 64 --data "${data}" --out "${work}/e" --threads 1 > /dev/null
+"${latent}" train --config "${work}/e/config.json" --out "${work}/f" --threads 1 > /dev/null
+cmp "${work}/e/model.safetensors" "${work}/f/model.safetensors" ||
+  fail "a run without validation: model.safetensors differs from the recorded run's"
+cmp "${work}/e/config.json" "${work}/f/config.json" || fail "a run without validation: config.json differs"
+
 # An override: the command line's --lr wins over the file's, and is recorded.
 "${latent}" train --config "${work}/a/config.json" --lr 0.01 --epochs 1 --out "${work}/c" \
   --threads 1 > /dev/null

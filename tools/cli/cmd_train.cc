@@ -120,6 +120,11 @@ int RunTrain(const Args& args) {
     options.binarize = flags.GetBool("binarize");
     options.train_limit = flags.GetInt("train-limit", 0, INT64_MAX);
     options.test_limit = flags.GetInt("test-limit", 0, INT64_MAX);
+    options.val_size = flags.GetInt("val-size", 0, INT64_MAX);
+    options.patience = static_cast<int>(flags.GetInt("patience", 0, 1000000));
+    LATENT_CHECK(options.patience == 0 || options.val_size > 0, "--patience ", options.patience,
+                 ": expected --val-size above 0, found --val-size 0 (early stopping watches the "
+                 "validation loss)");
     data_dir = flags.Get("data");
     out = flags.Get("out").empty() ? "runs/" + info.name : flags.Get("out");
     PrepareRunDir(out, flags.GetBool("overwrite"));
@@ -135,7 +140,10 @@ int RunTrain(const Args& args) {
     std::fprintf(stderr, "note: --profile-steps applies only to CUDA devices; ignored on %s\n",
                  device.ToString().c_str());
   }
-  const Dataset train = LoadDataset(data_dir, "train", device, options.train_limit);
+  const TrainValSplit split =
+      LoadTrainValSplit(data_dir, "train", device, options.train_limit, options.val_size);
+  const Dataset& train = split.train;
+  const Dataset& val = split.val;
   const Dataset test = LoadDataset(data_dir, "t10k", device, options.test_limit);
   CheckSameImageShape(train, test);
   ModelShape shape{train.height, train.width, std::max(train.num_classes, test.num_classes)};
@@ -172,9 +180,11 @@ int RunTrain(const Args& args) {
     });
     StartRun(out, config, trainer);  // epoch 0: the directory holds the run from the start
   }
-  std::printf("model %s: %lld parameters; data %s: %lld train, %lld test images of %lldx%lld\n",
+  const std::string val_count =
+      val.size() > 0 ? std::to_string(val.size()) + " validation (the last of the file), " : "";
+  std::printf("model %s: %lld parameters; data %s: %lld train, %s%lld test images of %lldx%lld\n",
               info.name.c_str(), static_cast<long long>(model->params().count()),
-              data_dir.c_str(), static_cast<long long>(train.size()),
+              data_dir.c_str(), static_cast<long long>(train.size()), val_count.c_str(),
               static_cast<long long>(test.size()), static_cast<long long>(shape.height),
               static_cast<long long>(shape.width));
   if (!resume.empty()) {
@@ -187,18 +197,35 @@ int RunTrain(const Args& args) {
   try {
     trainer.Run(train, test, [&] {
       const EpochMetrics& m = trainer.state().history.back();
-      std::printf("epoch %d  train_loss %.4f  test_loss %.4f", m.epoch, m.train.loss, m.test.loss);
+      std::printf("epoch %d  train_loss %.4f", m.epoch, m.train.loss);
+      if (m.val) std::printf("  val_loss %.4f", m.val->loss);
+      std::printf("  test_loss %.4f", m.test.loss);
       for (const auto& [name, v] : m.test.parts) std::printf("  test_%s %.4f", name.c_str(), v);
-      std::printf("  time %.2fs\n", m.seconds);
+      std::printf("  time %.2fs%s\n", m.seconds,
+                  m.val && trainer.state().best_epoch == m.epoch ? "  (best)" : "");
       std::fflush(stdout);
       SaveCheckpoint(out, config, trainer);  // an interrupted run loses at most this epoch
-    });
+    }, val);
   } catch (const Error& e) {
     const int kept = trainer.state().epoch;
     LATENT_FAIL(e.what(), "\n", out, " keeps the checkpoint of epoch ", kept,
                 kept == 0 ? " (the initial parameters)" : ", the last one completed");
   }
 
+  const TrainState& state = trainer.state();
+  if (state.best_epoch > 0) {
+    // The pictures, and the model the run directory's readers load, are the best epoch's.
+    RestoreBestParams(out, trainer);
+    const std::string why =
+        state.epoch < options.epochs
+            ? "stopped early after " + std::to_string(state.epochs_since_best) +
+                  " epochs without a lower validation loss (--patience " +
+                  std::to_string(options.patience) + ")"
+            : "the lowest validation loss of the " + std::to_string(state.epoch) + " epochs";
+    std::printf("kept epoch %d (val_loss %.4f): %s; %s/checkpoint stays on epoch %d for "
+                "--resume\n", state.best_epoch, state.best_val_loss, why.c_str(), out.c_str(),
+                state.epoch);
+  }
   SaveReconstructions(out + "/reconstructions.png", *model, test, 8, 4);
   try {
     NoGradGuard no_grad;
@@ -208,9 +235,9 @@ int RunTrain(const Args& args) {
     std::printf("no samples.png: %s\n", e.what());
   }
   std::printf("wrote %s/{model.safetensors, config.json, metrics.csv, reconstructions.png%s} "
-              "(links into %s/checkpoint/)\n",
+              "(links into %s/checkpoint/%s)\n",
               out.c_str(), std::filesystem::exists(out + "/samples.png") ? ", samples.png" : "",
-              out.c_str());
+              out.c_str(), state.best_epoch > 0 ? ", the model into best/" : "");
   return 0;
 }
 

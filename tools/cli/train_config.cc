@@ -15,6 +15,11 @@ namespace {
 // The one "train" key whose flag is not its name with '-' for '_'.
 const std::map<std::string, std::string> kRenamedTrainKeys = {{"warmup_steps", "lr-warmup-steps"}};
 
+// "train" keys that RunConfig leaves out when the option is off (so that such a run's config.json
+// is the one written before the option existed), with the value their absence means where the
+// flag's default differs: a run recorded without "val_size" held out no validation images.
+const std::map<std::string, std::string> kAbsentTrainKeys = {{"val_size", "0"}};
+
 // "data" keys and their flags; "" for the image shape and classes, which the data set itself
 // gives (ReadTrainConfig checks them through ModelFromConfig, but no flag sets them).
 const std::map<std::string, std::string> kDataKeys = {{"dir", "data"},
@@ -95,6 +100,11 @@ TrainConfigFile ReadTrainConfig(const std::string& path, const std::vector<FlagS
       LATENT_CHECK(spec, "unknown key \"train\".\"", key, "\": no flag --", flag,
                    " of `latent train` takes it");
       file.flags.emplace_back(flag, FlagText("\"train\".\"" + key + "\"", *spec, value));
+    }
+    for (const auto& [key, value] : kAbsentTrainKeys) {
+      std::string flag = key;
+      for (char& c : flag) c = c == '_' ? '-' : c;
+      if (!config.At("train").Contains(key)) file.flags.emplace_back(flag, value);
     }
     for (const auto& [key, value] : config.At("data").AsObject()) {
       const auto known = kDataKeys.find(key);

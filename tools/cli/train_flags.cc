@@ -25,8 +25,13 @@ std::vector<FlagSpec> TrainFlags() {
       {"clip-norm", "0", "clip the gradient's global L2 norm to this before each step (0: off)"},
       {"seed", "1", "seed of every random draw (initialization, shuffling, noise)"},
       {"binarize", "false", "dynamic binarization: resample each pixel as Bernoulli(grey level)"},
-      {"train-limit", "0", "use only the first N training images (0: all)"},
+      {"train-limit", "0", "use only the first N training images (0: all) of those not held "
+                            "out by --val-size"},
       {"test-limit", "0", "use only the first N test images (0: all)"},
+      {"val-size", "5000", "hold out the last N training images as a validation set, evaluated "
+                           "each epoch to pick the best epoch (0: none, train on all)"},
+      {"patience", "0", "stop after N epochs in a row without a new lowest validation loss "
+                        "(0: run every epoch)"},
       {"out", "", "run directory to write (default: runs/MODEL); an existing run there is "
                   "refused unless --overwrite"},
       {"overwrite", "false", "replace the run already in --out"},

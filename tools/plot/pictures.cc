@@ -201,16 +201,23 @@ bool WriteFilters(const std::string& path, Model& model, const ModelShape& shape
 void WriteLossCurves(const std::string& path, const std::string& metrics_csv) {
   Series train_series{"train (mean over the epoch's steps)", {}, {}, PaletteColor(0)};
   Series test_series{"test (after the epoch)", {}, {}, PaletteColor(1)};
+  Series val_series{"validation (after the epoch)", {}, {}, PaletteColor(2)};
   for (const EpochMetrics& m : ParseMetricsCsv(ReadFileBytes(metrics_csv), metrics_csv)) {
     train_series.x.push_back(m.epoch);
     train_series.y.push_back(m.train.loss);
     test_series.x.push_back(m.epoch);
     test_series.y.push_back(m.test.loss);
+    if (m.val) {
+      val_series.x.push_back(m.epoch);
+      val_series.y.push_back(m.val->loss);
+    }
   }
   LATENT_CHECK(!train_series.x.empty(), metrics_csv, " has no epochs");
   ChartOptions options;
   options.markers = true;
-  WriteLineChart(path, "Loss per image", "epoch", "loss", {train_series, test_series}, options);
+  std::vector<Series> series = {train_series, test_series};
+  if (!val_series.x.empty()) series.push_back(val_series);  // a run with a validation set
+  WriteLineChart(path, "Loss per image", "epoch", "loss", series, options);
 }
 
 void WriteRocCurves(const std::string& path, const std::vector<OneClassResult>& results) {

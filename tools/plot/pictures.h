@@ -51,7 +51,8 @@ void WriteCodeScatter(const std::string& path, const Tensor& codes, const Tensor
 // the model has no such layer.
 bool WriteFilters(const std::string& path, Model& model, const ModelShape& shape,
                   int64_t max_filters);
-// The train and test loss per epoch of a run's metrics.csv. Throws latent::Error naming the file
+// The train and test loss per epoch of a run's metrics.csv, and the validation loss when it has
+// one. Throws latent::Error naming the file
 // when it lacks the epoch, train_loss or test_loss columns or a row is malformed.
 void WriteLossCurves(const std::string& path, const std::string& metrics_csv);
 // One ROC curve per normal digit, with the chance diagonal.
