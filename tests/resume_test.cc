@@ -172,8 +172,9 @@ TEST_P(ExactResume, StoppedAndResumedRunMatchesUninterruptedByteForByte) {
   // Only the last epoch's directory is kept, and the best epoch's.
   const int best = c.patience > 0 ? last - c.patience : last;
   EXPECT_EQ(std::filesystem::read_symlink(resumed + "/checkpoint").string(), EpochDir(last));
-  if (c.val_size > 0)
+  if (c.val_size > 0) {
     EXPECT_EQ(std::filesystem::read_symlink(resumed + "/best").string(), EpochDir(best));
+  }
   for (int e = 0; e <= last; ++e) {
     EXPECT_EQ(std::filesystem::is_directory(resumed + "/" + EpochDir(e)), e == last || e == best)
         << EpochDir(e);
