@@ -23,6 +23,7 @@ const std::vector<ModelInfo>& ModelRegistry() {
       CvaeInfo(),
       ConvAeInfo(),
       ConvVaeInfo(),
+      IwaeInfo(),
   };
   return registry;
 }

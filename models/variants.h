@@ -16,5 +16,6 @@ ModelInfo BetaVaeInfo();         // models/vae/beta_vae.cc
 ModelInfo CvaeInfo();            // models/vae/cvae.cc
 ModelInfo ConvAeInfo();          // models/ae/conv_ae.cc
 ModelInfo ConvVaeInfo();         // models/vae/conv_vae.cc
+ModelInfo IwaeInfo();            // models/vae/iwae.cc
 
 }  // namespace latent

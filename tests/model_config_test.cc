@@ -71,6 +71,7 @@ std::vector<Family> Defaults() {
       {"cvae", [](const ModelShape& s) { return MakeCvae(VaeConfig(), s); }},
       {"conv-ae", [](const ModelShape& s) { return MakeConvAe(ConvAeConfig(), s); }},
       {"conv-vae", [](const ModelShape& s) { return MakeConvVae(ConvVaeConfig(), s); }},
+      {"iwae", [](const ModelShape& s) { return MakeIwae(IwaeConfig(), s); }},
   };
 }
 
@@ -191,6 +192,13 @@ TEST(ModelConfig, EverySettingReadsFromTextAsWrittenInCpp) {
   conv_vae.likelihood.sigma = 0.5;
   ExpectSameAsText(MakeConvVae(conv_vae, shape), "conv-vae",
                    {"latent-dim=2", "channels=3", "decoder=gaussian", "sigma=0.5"}, shape);
+
+  IwaeConfig iwae;
+  iwae.vae.latent_dim = 2;
+  iwae.vae.hidden = 5;
+  iwae.samples = 3;
+  ExpectSameAsText(MakeIwae(iwae, shape), "iwae", {"latent-dim=2", "hidden=5", "samples=3"},
+                   shape);
 }
 
 // The typed settings change the model: a wider code, a learned variance, a deeper stack.
@@ -232,6 +240,8 @@ TEST(ModelConfig, SpecsShowTheDefaultsAsText) {
   EXPECT_EQ(default_of("beta-vae", "beta"), "4");
   EXPECT_EQ(default_of("vae", "beta"), "(not declared)");
   EXPECT_EQ(default_of("conv-vae", "sigma"), "0.1");
+  EXPECT_EQ(default_of("iwae", "samples"), "5");
+  EXPECT_EQ(default_of("iwae", "beta"), "(not declared)");
   // The shortest text that reads back as the same double.
   EXPECT_EQ(HyperParamText(1e-3), "0.001");
   EXPECT_EQ(HyperParamText(0.1 + 0.2), "0.30000000000000004");

@@ -152,7 +152,8 @@ INSTANTIATE_TEST_SUITE_P(
     Models, ExactResume,
     ::testing::Values(
         Case("beta_vae", "beta-vae", {"hidden=64", "schedule=cyclical", "cycle-steps=4"}),
-        Case("conv_vae", "conv-vae", {"channels=4"}), WithRecipe()),
+        Case("conv_vae", "conv-vae", {"channels=4"}),
+        Case("iwae", "iwae", {"hidden=64", "samples=3"}), WithRecipe()),
     [](const auto& info) { return info.param.name; });
 
 }  // namespace

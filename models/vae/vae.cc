@@ -13,8 +13,9 @@
 // ReLU in the epilogue of its GEMM (LinearAct). BCE is computed from logits, never from sigmoid
 // outputs, so saturated pixels cannot produce log(0).
 //
-// The same network serves beta-vae (models/vae/beta_vae.cc: a weighted, scheduled KL) and cvae
-// (models/vae/cvae.cc: one-hot labels appended to x and to z); the loss itself is models/vae/vae_core.cc.
+// The same network serves beta-vae (models/vae/beta_vae.cc: a weighted, scheduled KL), cvae
+// (models/vae/cvae.cc: one-hot labels appended to x and to z) and iwae (models/vae/iwae.cc: the
+// importance-weighted bound); the loss itself is models/vae/vae_core.cc.
 #include "core/nn.h"
 #include "models/configs.h"
 #include "models/vae/vae_core.h"
@@ -29,8 +30,9 @@ class DenseVae : public VaeCore {
   // (encoder.fc_mu is its fc21), so a checkpoint does not load into the example without a
   // renaming. Their order fixes the seeded initialization: keep it.
   DenseVae(const VaeConfig& config, const ModelShape& shape, int conditional_classes,
-           bool report_beta)
-      : VaeCore(config.latent_dim, conditional_classes, config.schedule, report_beta) {
+           bool report_beta, int64_t importance_samples)
+      : VaeCore(config.latent_dim, conditional_classes, config.schedule, report_beta,
+                importance_samples) {
     const int64_t hidden = config.hidden, latent = code_size();
     fc1_ = LinearLayer(params_, "encoder.fc1", shape.features() + conditional_classes, hidden);
     fc21_ = LinearLayer(params_, "encoder.fc_mu", hidden, latent);
@@ -73,8 +75,10 @@ VaeConfig VaeConfig::FromValues(const HyperParams& values) {
 }
 
 std::unique_ptr<Model> MakeDenseVae(const VaeConfig& config, const ModelShape& shape,
-                                    int conditional_classes, bool report_beta) {
-  return std::make_unique<DenseVae>(config, shape, conditional_classes, report_beta);
+                                    int conditional_classes, bool report_beta,
+                                    int64_t importance_samples) {
+  return std::make_unique<DenseVae>(config, shape, conditional_classes, report_beta,
+                                    importance_samples);
 }
 
 std::unique_ptr<Model> MakeVae(const VaeConfig& config, const ModelShape& shape) {

@@ -119,6 +119,7 @@ double KlSchedule::Weight(const StepContext& ctx) const {
 }
 
 LossOutput VaeCore::Loss(const Tensor& x, const Tensor& labels, const StepContext& ctx) {
+  if (importance_samples_ > 0) return ImportanceWeightedLoss(x, labels, ctx, importance_samples_);
   const Posterior q = Encoder(x, labels);
   // Training steps and evaluation batches draw from separate streams, so evaluating never
   // replays the noise of a training step.

@@ -77,15 +77,24 @@ class VaeCore : public Model {
 
  protected:
   // conditional_classes > 0 makes the model conditional (Condition() appends one-hot labels);
-  // report_beta adds the part "beta": beta_t summed over rows, i.e. the mean weight per image.
-  VaeCore(int64_t latent, int conditional_classes, KlSchedule schedule, bool report_beta)
+  // report_beta adds the part "beta": beta_t summed over rows, i.e. the mean weight per image;
+  // importance_samples k > 0 trains on the k-sample importance-weighted bound (iwae) in place of
+  // the ELBO, and 0 keeps the ELBO with its KL in closed form.
+  VaeCore(int64_t latent, int conditional_classes, KlSchedule schedule, bool report_beta,
+          int64_t importance_samples = 0)
       : latent_(latent),
         classes_(conditional_classes),
         schedule_(schedule),
-        report_beta_(report_beta) {}
+        report_beta_(report_beta),
+        importance_samples_(importance_samples) {}
 
   virtual Posterior Encoder(const Tensor& x, const Tensor& labels) = 0;
   virtual Tensor DecoderLogits(const Tensor& z, const Tensor& labels) = 0;  // (B, H*W)
+
+  // The negative k-sample importance-weighted bound of Burda et al. (2015), summed over rows
+  // (models/vae/iwae.cc): Loss() when importance_samples > 0.
+  LossOutput ImportanceWeightedLoss(const Tensor& x, const Tensor& labels, const StepContext& ctx,
+                                    int64_t k);
 
   // t (B, D) with the one-hot labels appended, (B, D + classes); t itself when unconditional.
   Tensor Condition(const Tensor& t, const Tensor& labels) const;
@@ -98,12 +107,14 @@ class VaeCore : public Model {
   int classes_;
   KlSchedule schedule_;
   bool report_beta_;
+  int64_t importance_samples_;
 };
 
-// The fully connected VAE of models/vae/vae.cc, which vae, beta-vae and cvae share (the arguments
-// as VaeCore's).
+// The fully connected VAE of models/vae/vae.cc, which vae, beta-vae, cvae and iwae share (the
+// arguments as VaeCore's).
 std::unique_ptr<Model> MakeDenseVae(const VaeConfig& config, const ModelShape& shape,
-                                    int conditional_classes, bool report_beta);
+                                    int conditional_classes, bool report_beta,
+                                    int64_t importance_samples = 0);
 
 // Concatenated hyperparameter lists, for ModelInfo::hyperparams.
 std::vector<HyperParamSpec> JoinSpecs(std::vector<HyperParamSpec> a,
