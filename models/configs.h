@@ -186,6 +186,17 @@ struct IwaeConfig {
 };
 std::unique_ptr<Model> MakeIwae(const IwaeConfig& config, const ModelShape& shape);
 
+// vamp-vae: vae's network with the VampPrior of Tomczak & Welling (2018), the mixture of the
+// posteriors of K learned pseudo-inputs (models/vae/vamp_vae.cc).
+struct VampVaeConfig {
+  VaeConfig vae;               // latent-dim, hidden and the likelihood (the KL weight stays 1)
+  int64_t pseudo_inputs = 500;  // K, the paper's
+
+  static std::vector<HyperParamSpec> Specs();
+  static VampVaeConfig FromValues(const HyperParams& values);
+};
+std::unique_ptr<Model> MakeVampVae(const VampVaeConfig& config, const ModelShape& shape);
+
 // conv-vae: conv-ae's trunk with a Gaussian posterior.
 struct ConvVaeConfig {
   int64_t latent_dim = 20;

@@ -24,6 +24,7 @@ const std::vector<ModelInfo>& ModelRegistry() {
       ConvAeInfo(),
       ConvVaeInfo(),
       IwaeInfo(),
+      VampVaeInfo(),
   };
   return registry;
 }

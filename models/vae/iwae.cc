@@ -11,7 +11,8 @@
 //
 // With eps_i = (z_i - mu) / sigma,
 //   log p(z_i) - log q(z_i|x) = 1/2 sum_d (eps_i^2 - z_i^2 + logvar)   (the log 2 pi terms cancel)
-// as in VaeCore::ImportanceWeightedLogLikelihood, which `latent eval` uses on this model too.
+// for the prior N(0, I) (VaeCore::LogPriorWithoutNormalizer gives the prior's part), as in
+// VaeCore::ImportanceWeightedLogLikelihood, which `latent eval` uses on this model too.
 //
 // The parts: "recon" = sum_b (1/k) sum_i -log p(x_b|z_i) and "kl" = sum_b (1/k) sum_i
 // log q(z_i|x_b) - log p(z_i), the k one-sample ELBO terms averaged; recon + kl >= loss (Jensen),
@@ -48,7 +49,8 @@ LossOutput VaeCore::ImportanceWeightedLoss(const Tensor& x, const Tensor& labels
   const Tensor nll = likelihood_.RowNll(DecoderLogits(z, cond), GatherRows(x, index));  // (B k)
   // log q(z|x) - log p(z) per sample: eps is a constant of the graph (no gradient), so this is
   // the reparameterized log-density ratio, differentiable in mu and logvar through z.
-  const Tensor kl = Scale(Sub(Add(RowSum(Square(eps)), RowSum(logvar)), RowSum(Square(z))), -0.5);
+  const Tensor kl = Sub(Scale(Add(RowSum(Square(eps)), RowSum(logvar)), -0.5),
+                       LogPriorWithoutNormalizer(z));
   const Tensor log_w = Scale(Add(nll, kl), -1.0);  // (B k)
   const Tensor bound = RowLogSumExp(Reshape(log_w, {B, k}));  // (B): L_k + log k
   const double log_k = std::log(static_cast<double>(k));

@@ -50,8 +50,8 @@ class VaeCore : public Model {
   LossOutput Loss(const Tensor& x, const Tensor& labels, const StepContext& ctx) override;
   Tensor Encode(const Tensor& x, const Tensor& labels) override;  // the posterior mean mu
   Tensor Decode(const Tensor& z, const Tensor& labels) override;  // sigmoid(logits)
-  // z ~ N(0, I) from the Philox stream (seed, kSample); conditional models decode with `labels`,
-  // or with 0, 1, ..., classes - 1, 0, ... when labels are undefined.
+  // z ~ p(z) (SamplePrior, seed); conditional models decode with `labels`, or with 0, 1, ...,
+  // classes - 1, 0, ... when labels are undefined.
   Tensor Sample(int64_t n, uint64_t seed, const Tensor& labels) override;
   int64_t code_size() const override { return latent_; }
 
@@ -75,6 +75,10 @@ class VaeCore : public Model {
                                                       int64_t k, uint64_t seed, int64_t chunk);
   static uint64_t ImportanceNoiseOffset(int64_t sample);
 
+  // log p(z), one per row of z (N, latent): the prior of the loss, of the importance weights and
+  // of Sample. N(0, I) here; vamp-vae's is a mixture.
+  virtual Tensor LogPrior(const Tensor& z);
+
  protected:
   // conditional_classes > 0 makes the model conditional (Condition() appends one-hot labels);
   // report_beta adds the part "beta": beta_t summed over rows, i.e. the mean weight per image;
@@ -87,6 +91,16 @@ class VaeCore : public Model {
         schedule_(schedule),
         report_beta_(report_beta),
         importance_samples_(importance_samples) {}
+
+  // Whether p(z) is N(0, I): Loss then takes the KL in closed form (the fused ReparamKl), and
+  // the importance weights drop the log 2 pi terms that q and p share. Otherwise the KL is the
+  // one-sample estimate log q(z|x) - LogPrior(z) at the reconstruction's z.
+  virtual bool standard_prior() const { return true; }
+  // n codes (n, latent) from p(z), drawn from the Philox streams (seed, kSample, ...).
+  virtual Tensor SamplePrior(int64_t n, uint64_t seed);
+  // log p(z) + latent/2 log 2 pi, per row: the part of log p(z) - log q(z|x) that depends on the
+  // prior, with the log 2 pi terms of q cancelled (for N(0, I): -1/2 sum_d z_d^2).
+  Tensor LogPriorWithoutNormalizer(const Tensor& z);
 
   virtual Posterior Encoder(const Tensor& x, const Tensor& labels) = 0;
   virtual Tensor DecoderLogits(const Tensor& z, const Tensor& labels) = 0;  // (B, H*W)

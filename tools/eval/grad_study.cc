@@ -24,7 +24,7 @@ GradCheckSetting GradCheckSettingFor(const std::string& model_name) {
   // ReLU layers).
   const std::vector<std::pair<std::string, std::string>> narrow = {
       {"latent-dim", "6"}, {"hidden", "8"}, {"widths", "10,8,6"}, {"channels", "4"},
-      {"samples", "3"}};
+      {"samples", "3"}, {"pseudo-inputs", "3"}};
   // The convolutional trunk halves H and W twice (models/ae/conv_net.h): multiples of 4.
   if (model_name.rfind("conv-", 0) == 0) return {{4, 8, 10}, narrow};
   return {{3, 4, 10}, narrow};
