@@ -76,7 +76,8 @@ class VaeCore : public Model {
   static uint64_t ImportanceNoiseOffset(int64_t sample);
 
   // log p(z), one per row of z (N, latent): the prior of the loss, of the importance weights and
-  // of Sample. N(0, I) here; vamp-vae's is a mixture.
+  // of Sample. N(0, I) here; vamp-vae's is a mixture. A subclass that overrides it overrides
+  // standard_prior() and SamplePrior() too.
   virtual Tensor LogPrior(const Tensor& z);
 
  protected:
