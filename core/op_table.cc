@@ -117,6 +117,11 @@ const OpInfo kOps[] = {
     // shape is chosen here, odd and non-square (a ragged last block on a GPU).
     {OpKind::kBroadcast, "broadcast", "y[i] = x (x one element, y any shape)", "dx = sum_i dy[i]",
      -1, 1, kAtol, kRtol, {Shape()}, [](In x) { return Broadcast(x[0], {7, 31}); }},
+    // Inputs over [-3, 3] make the softmax far from uniform, so a wrong weight would show.
+    {OpKind::kRowLogSumExp, "row_log_sum_exp",
+     "y_r = log sum_c exp(x[r, c]) = m + log sum_c exp(x[r, c] - m), m = max_c x[r, c]",
+     "dx[r, c] = dy_r * softmax(x[r])_c  (m is a shift that cancels: not differentiated)", -3, 3,
+     kAtol, kRtol, {{3, 4}}, [](In x) { return RowLogSumExp(x[0]); }},
     // The activations (OpKindOf), in kernels::Activation's order.
     {OpKindOf(Activation::kRelu), "relu", "y = max(x, 0)", "dx = dy * [x > 0]", -2, 2, kAtol,
      kRtol, {{3, 4}}, [](In x) { return Relu(x[0]); }},

@@ -42,6 +42,7 @@ enum class OpKind : int {
   kConvTranspose2d,
   kLinearAct,
   kBroadcast,
+  kRowLogSumExp,
   kFirstActivation  // OpKindOf(Activation::kRelu), then the other activations; keep last
 };
 static_assert(static_cast<int>(kernels::Activation::kIdentity) == 0,

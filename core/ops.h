@@ -44,6 +44,9 @@ Tensor Sum(const Tensor& x);   // all elements -> a scalar (shape ())
 Tensor Mean(const Tensor& x);
 Tensor RowSum(const Tensor& x);     // (R, C) -> (R)
 Tensor ColumnSum(const Tensor& x);  // (R, C) -> (C)
+// y_r = log sum_c exp(x[r, c]), computed with the row max shifted out (kernels/classify.h):
+// (R, C) -> (R), C >= 1. A row of -inf gives -inf.
+Tensor RowLogSumExp(const Tensor& x);
 // A one-element x (shape (), (1), ...) repeated into `shape`: the adjoint of Sum.
 Tensor Broadcast(const Tensor& x, const Shape& shape);
 

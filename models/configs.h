@@ -184,6 +184,28 @@ std::unique_ptr<Model> MakeBetaVae(const VaeConfig& config, const ModelShape& sh
 // Conditional on the one-hot label, of shape.num_classes classes, in encoder and decoder.
 std::unique_ptr<Model> MakeCvae(const VaeConfig& config, const ModelShape& shape);
 
+// iwae: vae's network trained on the importance-weighted bound of Burda et al. (2015) with k
+// samples per image (models/vae/iwae.cc).
+struct IwaeConfig {
+  VaeConfig vae;         // latent-dim, hidden and the likelihood (the KL weight stays 1)
+  int64_t samples = 5;   // k, importance samples per image (Burda et al. use 5 and 50)
+
+  static std::vector<HyperParamSpec> Specs();
+  static IwaeConfig FromValues(const HyperParams& values);
+};
+std::unique_ptr<Model> MakeIwae(const IwaeConfig& config, const ModelShape& shape);
+
+// vamp-vae: vae's network with the VampPrior of Tomczak & Welling (2018), the mixture of the
+// posteriors of K learned pseudo-inputs (models/vae/vamp_vae.cc).
+struct VampVaeConfig {
+  VaeConfig vae;               // latent-dim, hidden and the likelihood (the KL weight stays 1)
+  int64_t pseudo_inputs = 500;  // K, the paper's
+
+  static std::vector<HyperParamSpec> Specs();
+  static VampVaeConfig FromValues(const HyperParams& values);
+};
+std::unique_ptr<Model> MakeVampVae(const VampVaeConfig& config, const ModelShape& shape);
+
 // conv-vae: conv-ae's trunk with a Gaussian posterior.
 struct ConvVaeConfig {
   int64_t latent_dim = 20;

@@ -27,6 +27,8 @@ const std::vector<ModelInfo>& ModelRegistry() {
       CvaeInfo(),
       ConvAeInfo(),
       ConvVaeInfo(),
+      IwaeInfo(),
+      VampVaeInfo(),
   };
   return registry;
 }

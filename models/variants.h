@@ -16,5 +16,7 @@ ModelInfo BetaVaeInfo();         // models/vae/beta_vae.cc
 ModelInfo CvaeInfo();            // models/vae/cvae.cc
 ModelInfo ConvAeInfo();          // models/ae/conv_ae.cc
 ModelInfo ConvVaeInfo();         // models/vae/conv_vae.cc
+ModelInfo IwaeInfo();            // models/vae/iwae.cc
+ModelInfo VampVaeInfo();         // models/vae/vamp_vae.cc
 
 }  // namespace latent

@@ -11,6 +11,7 @@
 #include <random>
 #include <vector>
 
+#include "kernels/classify.h"
 #include "kernels/error.h"
 #include "kernels/philox.h"
 #include "kernels/elementwise.h"
@@ -210,6 +211,72 @@ TEST(LossCpu, MseRowsAndGradients) {
 }
 
 constexpr uint64_t kSeed = 1234, kOffset = 7;
+
+// The log-sum-exp of rows against the naive formula log(sum_c exp(x_c)) and softmax, evaluated
+// in long double: its exponent range (e^+-11356 on x86-64 and aarch64) holds exp(+-1e4) without
+// the max shift, so the reference shares nothing with the kernel. f64 results agree to rounding
+// (rtol 1e-13: a 1000-term double sum and one log); f32 results to one float rounding of the
+// result (rtol 2.5e-7, 2 ulp) and of the inputs (the kernels read f32 inputs, as the reference).
+TEST(ClassifyCpu, RowLogSumExpMatchesTheNaiveFormulaAtOddShapes) {
+  if (std::numeric_limits<long double>::max_exponent10 < 4400) {
+    GTEST_SKIP() << "long double cannot hold exp(1e4): no naive reference here";
+  }
+  constexpr double kInf = std::numeric_limits<double>::infinity();
+  struct Case {
+    int64_t R, C;
+    Vec x;
+  };
+  std::mt19937 rng(71);
+  auto uniform = [&](int64_t n, double lo, double hi) {
+    std::uniform_real_distribution<double> dist(lo, hi);
+    Vec v(n);
+    for (double& e : v) e = static_cast<float>(dist(rng));  // exact in f32 too
+    return v;
+  };
+  std::vector<Case> cases = {
+      {1, 1, {0.75}},                          // one element: y = x, dx = dy
+      {3, 1000, uniform(3000, -5, 5)},         // a long row
+      {2, 7, uniform(14, -1e4, 1e4)},          // large magnitudes of both signs
+      {1, 5, {1e4, 1e4 - 1, 1e4 - 2, -1e4, 9999.5}},  // exp(1e4) overflows without the shift
+      {2, 3, {-kInf, 0.0, std::log(3.0), -kInf, -kInf, 2.5}},  // -inf entries weigh nothing
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(testing::Message() << c.R << " x " << c.C);
+    Vec y(c.R), dy = uniform(c.R, -2, 2), dx(c.R * c.C);
+    RowLogSumExpForwardCpu<double>(c.R, c.C, c.x.data(), y.data());
+    RowLogSumExpBackwardCpu<double>(c.R, c.C, c.x.data(), dy.data(), dx.data());
+    std::vector<float> xf(c.x.begin(), c.x.end()), dyf(dy.begin(), dy.end());
+    std::vector<float> yf(c.R), dxf(c.R * c.C);
+    RowLogSumExpForwardCpu<float>(c.R, c.C, xf.data(), yf.data());
+    RowLogSumExpBackwardCpu<float>(c.R, c.C, xf.data(), dyf.data(), dxf.data());
+    for (int64_t r = 0; r < c.R; ++r) {
+      long double sum = 0;
+      for (int64_t j = 0; j < c.C; ++j) sum += std::exp(static_cast<long double>(c.x[r * c.C + j]));
+      const double want = static_cast<double>(std::log(sum));
+      EXPECT_NEAR(y[r], want, 1e-13 * std::fabs(want) + 1e-15) << "row " << r;
+      EXPECT_NEAR(yf[r], want, 2.5e-7 * std::fabs(want) + 1e-7) << "row " << r;
+      for (int64_t j = 0; j < c.C; ++j) {
+        const int64_t i = r * c.C + j;
+        const double p = static_cast<double>(std::exp(static_cast<long double>(c.x[i])) / sum);
+        EXPECT_NEAR(dx[i], dy[r] * p, 1e-13 * std::fabs(dy[r] * p) + 1e-15) << "at " << i;
+        EXPECT_NEAR(dxf[i], dy[r] * p, 2.5e-7 * std::fabs(dy[r] * p) + 1e-12) << "at " << i;
+      }
+    }
+  }
+  // By hand: (-inf, 0, log 3) -> log 4, softmax (0, 1/4, 3/4); a row of -inf -> -inf with no
+  // gradient (no NaN); a +inf entry -> +inf.
+  Vec y(2), dx(6);
+  const Vec x = {-kInf, 0.0, std::log(3.0), -kInf, -kInf, -kInf}, dy = {1.0, 1.0};
+  RowLogSumExpForwardCpu<double>(2, 3, x.data(), y.data());
+  RowLogSumExpBackwardCpu<double>(2, 3, x.data(), dy.data(), dx.data());
+  EXPECT_NEAR(y[0], std::log(4.0), 1e-15);
+  EXPECT_EQ(y[1], -kInf);
+  const Vec want_dx = {0.0, 0.25, 0.75, 0.0, 0.0, 0.0};
+  for (int i = 0; i < 6; ++i) EXPECT_NEAR(dx[i], want_dx[i], 1e-15) << "at " << i;
+  const Vec x_inf = {1.0, kInf};
+  RowLogSumExpForwardCpu<double>(1, 2, x_inf.data(), y.data());
+  EXPECT_EQ(y[0], kInf);
+}
 
 TEST(ReparamKlCpu, ForwardIsMuPlusSigmaEpsAndTheGaussianKl) {
   const int64_t B = 3, D = 5;

@@ -24,6 +24,7 @@
 
 #include "core/cuda_runtime.h"
 #include "core/device.h"
+#include "kernels/classify.h"
 #include "kernels/error.h"
 #include "kernels/elementwise.h"
 #include "kernels/gemm.h"
@@ -310,6 +311,40 @@ TEST(CudaReduceTest, RowSumMatchesCpuAndIsDeterministic) {
     EXPECT_TRUE(AllNear(first, want, 0.0, kReduceRtol));
     RowSumCuda(s.rows, s.cols, x_d.get(), out_d.get());
     EXPECT_TRUE(Bitwise(out_d.Download(), first));
+  }
+}
+
+// The log-sum-exp of rows: both devices add exp(x - max) in double (CUDA's exp in double is within
+// 1 ulp of double, glibc's likewise) and round the result once to float, so the two differ by at
+// most one float ulp of the result (rtol 2.5e-7, 2 ulp), or by 1e-6 absolute where y is a
+// near-cancellation of max and log_sum close to 0. Gradients: dy softmax, one float rounding of
+// a double product: rtol 2.5e-7, atol 1e-9 for softmax weights that underflow differently.
+TEST(CudaClassifyTest, RowLogSumExpMatchesCpuAndIsDeterministic) {
+  if (!latent::CudaAvailable()) GTEST_SKIP() << "no CUDA device";
+  std::mt19937 rng(311);
+  std::vector<Shape2d> shapes(std::begin(kShapes), std::end(kShapes));
+  shapes.push_back({128, 5});     // the IWAE's (B, k), k = 5
+  shapes.push_back({128, 50});    // k = 50
+  shapes.push_back({128, 500});   // the VampPrior's (B, K) with K = 500 pseudo-inputs
+  for (const Shape2d& s : shapes) {
+    for (float scale : {8.0f, 1e4f}) {
+      SCOPED_TRACE(Describe(s) + (scale > 100 ? ", inputs in +-1e4" : ", inputs in +-8"));
+      const int64_t n = s.rows * s.cols;
+      std::vector<float> x = RandomVector(n, -scale, scale, rng);
+      if (n > 2) x[n / 2] = -std::numeric_limits<float>::infinity();  // weighs nothing
+      const std::vector<float> dy = RandomVector(s.rows, -2.0f, 2.0f, rng);
+      std::vector<float> want(s.rows), want_dx(n);
+      RowLogSumExpForwardCpu<float>(s.rows, s.cols, x.data(), want.data());
+      RowLogSumExpBackwardCpu<float>(s.rows, s.cols, x.data(), dy.data(), want_dx.data());
+      DeviceBuffer<float> x_d(x), dy_d(dy), out_d(s.rows), dx_d(n);
+      RowLogSumExpForwardCuda(s.rows, s.cols, x_d.get(), out_d.get());
+      const std::vector<float> first = out_d.Download();
+      EXPECT_TRUE(AllNear(first, want, 1e-6, 2.5e-7));
+      RowLogSumExpForwardCuda(s.rows, s.cols, x_d.get(), out_d.get());
+      EXPECT_TRUE(Bitwise(out_d.Download(), first));
+      RowLogSumExpBackwardCuda(s.rows, s.cols, x_d.get(), dy_d.get(), dx_d.get());
+      EXPECT_TRUE(AllNear(dx_d.Download(), want_dx, 1e-9, 2.5e-7));
+    }
   }
 }
 

@@ -71,6 +71,8 @@ std::vector<Family> Defaults() {
       {"cvae", [](const ModelShape& s) { return MakeCvae(VaeConfig(), s); }},
       {"conv-ae", [](const ModelShape& s) { return MakeConvAe(ConvAeConfig(), s); }},
       {"conv-vae", [](const ModelShape& s) { return MakeConvVae(ConvVaeConfig(), s); }},
+      {"iwae", [](const ModelShape& s) { return MakeIwae(IwaeConfig(), s); }},
+      {"vamp-vae", [](const ModelShape& s) { return MakeVampVae(VampVaeConfig(), s); }},
   };
 }
 
@@ -204,6 +206,20 @@ TEST(ModelConfig, EverySettingReadsFromTextAsWrittenInCpp) {
   conv_vae.likelihood.sigma = 0.5;
   ExpectSameAsText(MakeConvVae(conv_vae, shape), "conv-vae",
                    {"latent-dim=2", "channels=3", "decoder=gaussian", "sigma=0.5"}, shape);
+
+  IwaeConfig iwae;
+  iwae.vae.latent_dim = 2;
+  iwae.vae.hidden = 5;
+  iwae.samples = 3;
+  ExpectSameAsText(MakeIwae(iwae, shape), "iwae", {"latent-dim=2", "hidden=5", "samples=3"},
+                   shape);
+
+  VampVaeConfig vamp;
+  vamp.vae.latent_dim = 2;
+  vamp.vae.hidden = 5;
+  vamp.pseudo_inputs = 3;
+  ExpectSameAsText(MakeVampVae(vamp, shape), "vamp-vae",
+                   {"latent-dim=2", "hidden=5", "pseudo-inputs=3"}, shape);
 }
 
 // The typed settings change the model: a wider code, a learned variance, a deeper stack.
@@ -245,6 +261,9 @@ TEST(ModelConfig, SpecsShowTheDefaultsAsText) {
   EXPECT_EQ(default_of("beta-vae", "beta"), "4");
   EXPECT_EQ(default_of("vae", "beta"), "(not declared)");
   EXPECT_EQ(default_of("conv-vae", "sigma"), "0.1");
+  EXPECT_EQ(default_of("iwae", "samples"), "5");
+  EXPECT_EQ(default_of("iwae", "beta"), "(not declared)");
+  EXPECT_EQ(default_of("vamp-vae", "pseudo-inputs"), "500");
   // The shortest text that reads back as the same double.
   EXPECT_EQ(HyperParamText(1e-3), "0.001");
   EXPECT_EQ(HyperParamText(0.1 + 0.2), "0.30000000000000004");

@@ -8,6 +8,7 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <memory>
 #include <utility>
 
 #include "core/io/dataset.h"
@@ -76,10 +77,10 @@ class ExactResume : public ::testing::TestWithParam<ResumeCase> {
     options_.lr = GetParam().lr;
     options_.val_size = GetParam().val_size;
     options_.patience = GetParam().patience;
-    root_ = ::testing::TempDir() + "/latent_resume_" + GetParam().name;
-    std::filesystem::remove_all(root_);
+    // A fresh directory of its own, so that runs of this test in parallel never share files.
+    scratch_ = std::make_unique<testing::ScratchDir>("resume_" + GetParam().name);
+    root_ = scratch_->dir();
   }
-  void TearDown() override { std::filesystem::remove_all(root_); }
 
   // A run directory trained for `epochs` in total, first to `stop` (a checkpoint per epoch as
   // `latent train` writes; the run is cut off after epoch `stop`'s checkpoint as a crash would cut
@@ -143,6 +144,7 @@ class ExactResume : public ::testing::TestWithParam<ResumeCase> {
 
   Dataset train_, test_, val_;
   TrainOptions options_;
+  std::unique_ptr<testing::ScratchDir> scratch_;
   std::string root_;
 };
 
@@ -203,7 +205,8 @@ INSTANTIATE_TEST_SUITE_P(
     Models, ExactResume,
     ::testing::Values(
         Case("beta_vae", "beta-vae", {"hidden=64", "schedule=cyclical", "cycle-steps=4"}),
-        Case("conv_vae", "conv-vae", {"channels=4"}), WithRecipe(), WithEarlyStopping()),
+        Case("conv_vae", "conv-vae", {"channels=4"}),
+        Case("iwae", "iwae", {"hidden=64", "samples=3"}), WithRecipe(), WithEarlyStopping()),
     [](const auto& info) { return info.param.name; });
 
 }  // namespace

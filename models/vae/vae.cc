@@ -16,47 +16,43 @@
 // ReLU in the epilogue of its GEMM (LinearAct). BCE is computed from logits, never from sigmoid
 // outputs, so saturated pixels cannot produce log(0).
 //
-// The same network serves beta-vae (models/vae/beta_vae.cc: a weighted, scheduled KL) and cvae
-// (models/vae/cvae.cc: one-hot labels appended to x and to z); the loss itself is models/vae/vae_core.cc.
+// The same network serves beta-vae (models/vae/beta_vae.cc: a weighted, scheduled KL), cvae
+// (models/vae/cvae.cc: one-hot labels appended to x and to z) and iwae (models/vae/iwae.cc: the
+// importance-weighted bound); vamp-vae (models/vae/vamp_vae.cc) extends it with its prior. The
+// loss itself is models/vae/vae_core.cc.
+#include "models/vae/dense_vae.h"
+
 #include "core/nn.h"
 #include "models/configs.h"
 #include "models/vae/vae_core.h"
 #include "models/variants.h"
 
 namespace latent {
-namespace {
 
-class DenseVae : public VaeCore {
- public:
-  // The layers are the PyTorch example's (fc1, fc21, fc22, fc3, fc4), named by their role
-  // (encoder.fc_mu is its fc21), so a checkpoint does not load into the example without a
-  // renaming. Their order fixes the seeded initialization: keep it.
-  DenseVae(const VaeConfig& config, const ModelShape& shape, int conditional_classes,
-           bool report_beta)
-      : VaeCore(config.latent_dim, conditional_classes, config.schedule, report_beta) {
-    const int64_t hidden = config.hidden, latent = code_size();
-    fc1_ = LinearLayer(params_, "encoder.fc1", shape.features() + conditional_classes, hidden);
-    fc21_ = LinearLayer(params_, "encoder.fc_mu", hidden, latent);
-    fc22_ = LinearLayer(params_, "encoder.fc_logvar", hidden, latent);
-    fc3_ = LinearLayer(params_, "decoder.fc1", latent + conditional_classes, hidden);
-    fc4_ = LinearLayer(params_, "decoder.fc2", hidden, shape.features());
-    likelihood_ = Likelihood(config.likelihood, params_);
-  }
+// The layers are the PyTorch example's (fc1, fc21, fc22, fc3, fc4), named by their role
+// (encoder.fc_mu is its fc21), so a checkpoint does not load into the example without a
+// renaming. Their order fixes the seeded initialization: keep it.
+DenseVae::DenseVae(const VaeConfig& config, const ModelShape& shape, int conditional_classes,
+                   bool report_beta, int64_t importance_samples)
+    : VaeCore(config.latent_dim, conditional_classes, config.schedule, report_beta,
+              importance_samples) {
+  const int64_t hidden = config.hidden, latent = code_size();
+  fc1_ = LinearLayer(params_, "encoder.fc1", shape.features() + conditional_classes, hidden);
+  fc21_ = LinearLayer(params_, "encoder.fc_mu", hidden, latent);
+  fc22_ = LinearLayer(params_, "encoder.fc_logvar", hidden, latent);
+  fc3_ = LinearLayer(params_, "decoder.fc1", latent + conditional_classes, hidden);
+  fc4_ = LinearLayer(params_, "decoder.fc2", hidden, shape.features());
+  likelihood_ = Likelihood(config.likelihood, params_);
+}
 
- protected:
-  Posterior Encoder(const Tensor& x, const Tensor& labels) override {
-    const Tensor h = fc1_(Condition(x, labels), Activation::kRelu);
-    return {fc21_(h), fc22_(h)};
-  }
-  Tensor DecoderLogits(const Tensor& z, const Tensor& labels) override {
-    return fc4_(fc3_(Condition(z, labels), Activation::kRelu));
-  }
+VaeCore::Posterior DenseVae::Encoder(const Tensor& x, const Tensor& labels) {
+  const Tensor h = fc1_(Condition(x, labels), Activation::kRelu);
+  return {fc21_(h), fc22_(h)};
+}
 
- private:
-  LinearLayer fc1_, fc21_, fc22_, fc3_, fc4_;
-};
-
-}  // namespace
+Tensor DenseVae::DecoderLogits(const Tensor& z, const Tensor& labels) {
+  return fc4_(fc3_(Condition(z, labels), Activation::kRelu));
+}
 
 std::vector<HyperParamSpec> VaeConfig::Specs() {
   const VaeConfig d;
@@ -76,8 +72,10 @@ VaeConfig VaeConfig::FromValues(const HyperParams& values) {
 }
 
 std::unique_ptr<Model> MakeDenseVae(const VaeConfig& config, const ModelShape& shape,
-                                    int conditional_classes, bool report_beta) {
-  return std::make_unique<DenseVae>(config, shape, conditional_classes, report_beta);
+                                    int conditional_classes, bool report_beta,
+                                    int64_t importance_samples) {
+  return std::make_unique<DenseVae>(config, shape, conditional_classes, report_beta,
+                                    importance_samples);
 }
 
 std::unique_ptr<Model> MakeVae(const VaeConfig& config, const ModelShape& shape) {

@@ -17,6 +17,7 @@ namespace latent {
 namespace {
 
 constexpr double kHalfLog2Pi = 0.91893853320467274178;  // log(2 pi) / 2
+constexpr double kLog2Pi = 2 * kHalfLog2Pi;
 
 const std::vector<Choice<LikelihoodConfig::Decoder>> kDecoders = {
     {"bernoulli", LikelihoodConfig::kBernoulli}, {"gaussian", LikelihoodConfig::kGaussian}};
@@ -123,13 +124,22 @@ double KlSchedule::Weight(const StepContext& ctx) const {
 }
 
 LossOutput VaeCore::Loss(const Tensor& x, const Tensor& labels, const StepContext& ctx) {
+  if (importance_samples_ > 0) return ImportanceWeightedLoss(x, labels, ctx, importance_samples_);
   const Posterior q = Encoder(x, labels);
   // Training steps and evaluation batches draw from separate streams, so evaluating never
   // replays the noise of a training step.
   const uint64_t stream = StreamOffset(ctx.training ? Stream::kNoise : Stream::kEval, ctx.step);
   ReparamKlResult r = ReparamKl(q.mu, q.logvar, ctx.seed, stream);
   Tensor recon = likelihood_.Nll(DecoderLogits(r.z, labels), x);
-  Tensor kl = Sum(r.kl);
+  // Against another prior the KL has no closed form: log q(z|x) - log p(z) at the same z, with
+  // log q(z|x) = -1/2 sum_d ((z - mu)^2 / exp(logvar) + logvar + log 2 pi) differentiated through
+  // z, mu and logvar alike (the path derivative of the reparameterization).
+  Tensor kl = standard_prior()
+                  ? Sum(r.kl)
+                  : Sub(Scale(Sum(Add(Mul(Square(Sub(r.z, q.mu)), Exp(Scale(q.logvar, -1.0))),
+                                      q.logvar)),
+                              -0.5),
+                        Sum(LogPriorWithoutNormalizer(r.z)));
   const double beta = schedule_.Weight(ctx);
   // beta = 1 adds the KL unscaled: the plain VAE's graph, and its numbers, stay exactly those of
   // the PyTorch example.
@@ -147,10 +157,24 @@ Tensor VaeCore::Decode(const Tensor& z, const Tensor& labels) {
   return Sigmoid(DecoderLogits(z, labels));
 }
 
+Tensor VaeCore::LogPrior(const Tensor& z) {
+  const double log_normalizer = 0.5 * kLog2Pi * static_cast<double>(latent_);
+  return AddScalar(LogPriorWithoutNormalizer(z), -log_normalizer);
+}
+
+Tensor VaeCore::LogPriorWithoutNormalizer(const Tensor& z) {
+  if (standard_prior()) return Scale(RowSum(Square(z)), -0.5);
+  return AddScalar(LogPrior(z), 0.5 * kLog2Pi * static_cast<double>(latent_));
+}
+
+Tensor VaeCore::SamplePrior(int64_t n, uint64_t seed) {
+  return RandomNormal({n, latent_}, seed, StreamOffset(Stream::kSample, 0),
+                      params_.flat_values().dtype(), params_.device());
+}
+
 Tensor VaeCore::Sample(int64_t n, uint64_t seed, const Tensor& labels) {
   const Device device = params_.device();
-  const Tensor z = RandomNormal({n, latent_}, seed, StreamOffset(Stream::kSample, 0),
-                                params_.flat_values().dtype(), device);
+  const Tensor z = SamplePrior(n, seed);
   if (classes_ == 0 || labels.defined()) return Decode(z, labels);
   std::vector<int32_t> cycle(n);
   for (int64_t i = 0; i < n; ++i) cycle[i] = static_cast<int32_t>(i % classes_);
@@ -225,9 +249,10 @@ std::vector<double> VaeCore::ImportanceWeightedLogLikelihood(const Tensor& x, co
   const Tensor target = GatherRows(xd, index);                          // (reps B, H*W)
   const Tensor cond = ld.defined() ? GatherRows(ld, index) : Tensor();  // (reps B)
 
-  // log p(z) - log q(z|x) = 1/2 sum_d (eps^2 - z^2 + logvar): the log 2 pi terms cancel, and
-  // (z - mu) / sigma is eps itself. The logvar part is the same for every sample of an image, so
-  // it is added once, in double, at the end.
+  // log p(z) - log q(z|x) = LogPriorWithoutNormalizer(z) + 1/2 sum_d (eps^2 + logvar): the
+  // log 2 pi terms of q are cancelled against p's, and (z - mu) / sigma is eps itself (for
+  // N(0, I): 1/2 sum_d (eps^2 - z^2 + logvar)). The logvar part is the same for every sample of
+  // an image, so it is added once, in double, at the end.
   const std::vector<double> logvar_sum = HostDoubles(RowSum(q.logvar));  // (B)
   std::vector<LogSumExp> acc(static_cast<size_t>(B));
   for (int64_t i0 = 0; i0 < k; i0 += reps) {
@@ -240,7 +265,8 @@ std::vector<double> VaeCore::ImportanceWeightedLogLikelihood(const Tensor& x, co
     const Tensor z = Add(mu.Rows(0, rows), Mul(sigma.Rows(0, rows), eps));
     const Tensor nll = likelihood_.RowNll(
         DecoderLogits(z, cond.defined() ? cond.Rows(0, rows) : cond), target.Rows(0, rows));
-    const Tensor log_w = Sub(Scale(Sub(RowSum(Square(eps)), RowSum(Square(z))), 0.5), nll);
+    const Tensor log_w =
+        Sub(Add(Scale(RowSum(Square(eps)), 0.5), LogPriorWithoutNormalizer(z)), nll);
     const std::vector<double> w = HostDoubles(log_w);  // (m B): the one read-back per chunk
     for (int64_t j = 0; j < m; ++j)
       for (int64_t b = 0; b < B; ++b) acc[b].Add(w[j * B + b]);

@@ -50,8 +50,8 @@ class VaeCore : public Model {
   LossOutput Loss(const Tensor& x, const Tensor& labels, const StepContext& ctx) override;
   Tensor Encode(const Tensor& x, const Tensor& labels) override;  // the posterior mean mu
   Tensor Decode(const Tensor& z, const Tensor& labels) override;  // sigmoid(logits)
-  // z ~ N(0, I) from the Philox stream (seed, kSample); conditional models decode with `labels`,
-  // or with 0, 1, ..., classes - 1, 0, ... when labels are undefined.
+  // z ~ p(z) (SamplePrior, seed); conditional models decode with `labels`, or with 0, 1, ...,
+  // classes - 1, 0, ... when labels are undefined.
   Tensor Sample(int64_t n, uint64_t seed, const Tensor& labels) override;
   int64_t code_size() const override { return latent_; }
 
@@ -75,17 +75,41 @@ class VaeCore : public Model {
                                                       int64_t k, uint64_t seed, int64_t chunk);
   static uint64_t ImportanceNoiseOffset(int64_t sample);
 
+  // log p(z), one per row of z (N, latent): the prior of the loss, of the importance weights and
+  // of Sample. N(0, I) here; vamp-vae's is a mixture. A subclass that overrides it overrides
+  // standard_prior() and SamplePrior() too.
+  virtual Tensor LogPrior(const Tensor& z);
+
  protected:
   // conditional_classes > 0 makes the model conditional (Condition() appends one-hot labels);
-  // report_beta adds the part "beta": beta_t summed over rows, i.e. the mean weight per image.
-  VaeCore(int64_t latent, int conditional_classes, KlSchedule schedule, bool report_beta)
+  // report_beta adds the part "beta": beta_t summed over rows, i.e. the mean weight per image;
+  // importance_samples k > 0 trains on the k-sample importance-weighted bound (iwae) in place of
+  // the ELBO, and 0 keeps the ELBO with its KL in closed form.
+  VaeCore(int64_t latent, int conditional_classes, KlSchedule schedule, bool report_beta,
+          int64_t importance_samples = 0)
       : latent_(latent),
         classes_(conditional_classes),
         schedule_(schedule),
-        report_beta_(report_beta) {}
+        report_beta_(report_beta),
+        importance_samples_(importance_samples) {}
+
+  // Whether p(z) is N(0, I): Loss then takes the KL in closed form (the fused ReparamKl), and
+  // the importance weights drop the log 2 pi terms that q and p share. Otherwise the KL is the
+  // one-sample estimate log q(z|x) - LogPrior(z) at the reconstruction's z.
+  virtual bool standard_prior() const { return true; }
+  // n codes (n, latent) from p(z), drawn from the Philox streams (seed, kSample, ...).
+  virtual Tensor SamplePrior(int64_t n, uint64_t seed);
+  // log p(z) + latent/2 log 2 pi, per row: the part of log p(z) - log q(z|x) that depends on the
+  // prior, with the log 2 pi terms of q cancelled (for N(0, I): -1/2 sum_d z_d^2).
+  Tensor LogPriorWithoutNormalizer(const Tensor& z);
 
   virtual Posterior Encoder(const Tensor& x, const Tensor& labels) = 0;
   virtual Tensor DecoderLogits(const Tensor& z, const Tensor& labels) = 0;  // (B, H*W)
+
+  // The negative k-sample importance-weighted bound of Burda et al. (2015), summed over rows
+  // (models/vae/iwae.cc): Loss() when importance_samples > 0.
+  LossOutput ImportanceWeightedLoss(const Tensor& x, const Tensor& labels, const StepContext& ctx,
+                                    int64_t k);
 
   // t (B, D) with the one-hot labels appended, (B, D + classes); t itself when unconditional.
   Tensor Condition(const Tensor& t, const Tensor& labels) const;
@@ -98,12 +122,14 @@ class VaeCore : public Model {
   int classes_;
   KlSchedule schedule_;
   bool report_beta_;
+  int64_t importance_samples_;
 };
 
-// The fully connected VAE of models/vae/vae.cc, which vae, beta-vae and cvae share (the arguments
-// as VaeCore's).
+// The fully connected VAE of models/vae/vae.cc, which vae, beta-vae, cvae and iwae share (the
+// arguments as VaeCore's).
 std::unique_ptr<Model> MakeDenseVae(const VaeConfig& config, const ModelShape& shape,
-                                    int conditional_classes, bool report_beta);
+                                    int conditional_classes, bool report_beta,
+                                    int64_t importance_samples = 0);
 
 // Concatenated hyperparameter lists, for ModelInfo::hyperparams.
 std::vector<HyperParamSpec> JoinSpecs(std::vector<HyperParamSpec> a,

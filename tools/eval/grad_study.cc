@@ -23,7 +23,8 @@ GradCheckSetting GradCheckSettingFor(const std::string& model_name) {
   // model; with latent-dim 3, hidden 6, widths 5,4,4, channels 2, 8 seeds in 60 did (dead
   // ReLU layers).
   const std::vector<std::pair<std::string, std::string>> narrow = {
-      {"latent-dim", "6"}, {"hidden", "8"}, {"widths", "10,8,6"}, {"channels", "4"}};
+      {"latent-dim", "6"}, {"hidden", "8"}, {"widths", "10,8,6"}, {"channels", "4"},
+      {"samples", "3"}, {"pseudo-inputs", "3"}};
   // The convolutional trunk halves H and W twice (models/ae/conv_net.h): multiples of 4.
   if (model_name.rfind("conv-", 0) == 0) return {{4, 8, 10}, narrow};
   return {{3, 4, 10}, narrow};
