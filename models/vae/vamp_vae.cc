@@ -89,7 +89,8 @@ class VampVae : public DenseVae {
 
 std::vector<HyperParamSpec> VampVaeConfig::Specs() {
   const VampVaeConfig d;
-  return JoinSpecs(VaeConfig::Specs(),
+  // Tomczak & Welling warm the KL up over their first 100 epochs: --schedule linear does that.
+  return JoinSpecs(JoinSpecs(VaeConfig::Specs(), KlSchedule::WarmupSpecs(d.vae.schedule)),
                    {{"pseudo-inputs", HyperParamText(d.pseudo_inputs),
                      "K, learned pseudo-inputs whose posteriors make the prior's mixture"}});
 }
