@@ -84,7 +84,10 @@ CachingAllocator::CachingAllocator(RawAlloc raw_alloc, RawFree raw_free)
     : raw_alloc_(raw_alloc), raw_free_(raw_free), exact_(ExactMode()) {}
 
 void* CachingAllocator::Allocate(size_t bytes) {
-  if (exact_) return raw_alloc_(bytes == 0 ? 1 : bytes);
+  if (exact_) {
+    ++raw_allocations_;
+    return raw_alloc_(bytes == 0 ? 1 : bytes);
+  }
   const size_t size = RoundUp(bytes == 0 ? 1 : bytes);
   {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -96,6 +99,7 @@ void* CachingAllocator::Allocate(size_t bytes) {
       return p;
     }
   }
+  ++raw_allocations_;
   try {
     return raw_alloc_(size);
   } catch (const std::bad_alloc&) {

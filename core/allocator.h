@@ -3,6 +3,7 @@
 // iteration stops calling malloc/cudaMalloc after its first step.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <map>
@@ -41,6 +42,10 @@ class CachingAllocator : public Allocator {
   // Returns every cached block to the raw allocator (e.g. before retrying a failed allocation).
   void ReleaseCached();
   size_t cached_bytes() const { return cached_bytes_; }
+  // Blocks taken from the raw allocator so far: in the steady state of training (every step
+  // asking for the sizes the step before it freed) this stops growing (tests/steady_state_test.cc).
+  uint64_t raw_allocations() const { return raw_allocations_; }
+  bool exact() const { return exact_; }
 
  private:
   RawAlloc raw_alloc_;
@@ -49,6 +54,7 @@ class CachingAllocator : public Allocator {
   std::mutex mutex_;
   std::map<size_t, std::vector<void*>> free_blocks_;
   size_t cached_bytes_ = 0;
+  std::atomic<uint64_t> raw_allocations_{0};
 };
 
 // The allocator for a device (created on first use, lives for the program).
