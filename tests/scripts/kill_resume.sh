@@ -10,14 +10,15 @@
 # final pictures alike. After each kill the directory must hold a checkpoint link to a complete
 # epoch whose metrics.csv has one row per epoch of train_state.json, and `latent sample` must load
 # it. A start that finishes before its kill does not count as a kill: its run, resumed to the end,
-# is compared with the uninterrupted one (model, optimizer state, train state, config, and
-# metrics.csv without its wall-time column), and the next start begins a fresh run in a new
+# is compared with the uninterrupted one (model, optimizer state, train state, config, the best
+# epoch's link and model, and metrics.csv without its wall-time column), and the next start begins a fresh run in a new
 # directory. At the end the last killed run is resumed to its end and compared too.
 set -euo pipefail
 latent=$1 data=$2 work=$3 kills=${4:-12} seed=${5:-1}
 RANDOM=${seed}
-args=(--model vae --hidden 64 --epochs 6 --train-limit 512 --test-limit 64 --batch-size 64
-      --binarize --threads 1 --data "${data}")
+# A small validation set (128 images) keeps the best-epoch link in play at little cost.
+args=(--model vae --hidden 64 --epochs 6 --train-limit 512 --val-size 128 --test-limit 64
+      --batch-size 64 --binarize --threads 1 --data "${data}")
 rm -rf "${work}"
 mkdir -p "${work}"
 fail() { echo "kill_resume: FAIL: $*" >&2; exit 1; }
@@ -49,6 +50,10 @@ check_consistent() {
   rows=$(($(wc -l < "${run}/${target}/metrics.csv") - 1))
   ((rows < 0)) && rows=0
   ((rows == epoch)) || fail "${target}: metrics.csv has ${rows} rows for epoch ${epoch}"
+  if [[ -L "${run}/best" ]]; then
+    [[ -f "${run}/$(readlink "${run}/best")/model.safetensors" ]] ||
+      fail "best -> $(readlink "${run}/best"), which holds no model"
+  fi
   "${latent}" sample --run "${run}" --n 4 --out "${work}/sample.png" > /dev/null 2>&1 ||
     fail "latent sample cannot load the run after a kill at epoch ${epoch}"
   echo "  consistent: epoch ${epoch}, ${rows} metrics rows, loads"
@@ -61,6 +66,9 @@ compare_with_whole() {
     cmp -s "${work}/whole/checkpoint/${f}" "${run}/checkpoint/${f}" ||
       fail "${f} differs from the uninterrupted run's"
   done
+  [[ "$(readlink "${work}/whole/best")" == "$(readlink "${run}/best")" ]] &&
+    cmp -s "${work}/whole/best/model.safetensors" "${run}/best/model.safetensors" ||
+    fail "the best epoch's link or model differs from the uninterrupted run's"
   diff <(without_seconds "${work}/whole") <(without_seconds "${run}") > /dev/null ||
     fail "metrics.csv differs from the uninterrupted run's"
   echo "  finished: equal to the uninterrupted run byte for byte"
