@@ -6,7 +6,8 @@
 // CPU versions: kernels/cpu/elementwise.cc (T = float or double). CUDA versions:
 // kernels/cuda/elementwise.cu (float), launched on the current device's stream. Both compute each
 // element with the formulas below, written once: the CPU's result is the specification, and the
-// GPU's differs from it only by nvcc's rounding (its expf, tanhf and log1pf, and FMA contraction).
+// GPU's differs from it only by rounding: nvcc's expf, tanhf and log1pf against the CPU's (libm, or
+// in f32 for sigmoid and softplus kernels/cpu/vec_math.h), and FMA contraction.
 #pragma once
 
 #include <cmath>
@@ -39,19 +40,38 @@ enum class Activation : uint8_t {
 };
 constexpr int kNumActivations = static_cast<int>(Activation::kCount);
 
-// 1 / (1 + e^-x), from e^-|x| in (0, 1] so no intermediate overflows for large |x|: the negative
-// branch uses the identity s(x) = e^x / (1 + e^x).
+// 1 / (1 + e^-x), from e = e^-|x| in (0, 1] so no intermediate overflows for large |x|: the
+// negative branch uses the identity s(x) = e^x / (1 + e^x).
+// The formulas that need a transcendental are split into it and the arithmetic around it, so
+// that the CPU's f32 kernels can supply their vectorized exp and log1p (kernels/cpu/vec_math.h)
+// to the same arithmetic.
+template <typename T>
+LATENT_HOST_DEVICE T SigmoidFromExp(T x, T e) {
+  return x >= T(0) ? T(1) / (T(1) + e) : e / (T(1) + e);
+}
 template <typename T>
 LATENT_HOST_DEVICE T SigmoidOf(T x) {
   using std::abs, std::exp;  // the float overloads when T is float
-  const T e = exp(-abs(x));
-  return x >= T(0) ? T(1) / (T(1) + e) : e / (T(1) + e);
+  return SigmoidFromExp(x, exp(-abs(x)));
+}
+
+// log(1 + e^-|x|), the transcendental part of softplus and of BCE with logits. log1p keeps the
+// tiny value e^-|x| that log(1 + e^-|x|) would round to 0.
+template <typename T>
+LATENT_HOST_DEVICE T SoftplusTailOf(T x) {
+  using std::abs, std::exp, std::log1p;
+  return log1p(exp(-abs(x)));
+}
+// log(1 + e^x) = max(x, 0) + log(1 + e^-|x|): e^x would overflow for x > 88 in float.
+template <typename T>
+LATENT_HOST_DEVICE T SoftplusFromTail(T x, T tail) {
+  return (x > T(0) ? x : T(0)) + tail;
 }
 
 // y = f(x).
 template <typename T>
 LATENT_HOST_DEVICE T Activate(Activation act, T x, T alpha) {
-  using std::abs, std::exp, std::log, std::log1p, std::tanh;
+  using std::abs, std::exp, std::log, std::tanh;
   switch (act) {
     case Activation::kIdentity: return x;
     // `x < 0 ? 0 : x` rather than `x > 0 ? x : 0` so that a NaN input stays NaN and is noticed.
@@ -59,9 +79,7 @@ LATENT_HOST_DEVICE T Activate(Activation act, T x, T alpha) {
     case Activation::kLeakyRelu: return x > T(0) ? x : alpha * x;
     case Activation::kSigmoid: return SigmoidOf(x);
     case Activation::kTanh: return tanh(x);
-    // log(1 + e^x) = max(x, 0) + log1p(e^-|x|): e^x would overflow for x > 88 in float, and
-    // log1p keeps the tiny value e^-|x| that log(1 + e^-|x|) would round to 0.
-    case Activation::kSoftplus: return (x > T(0) ? x : T(0)) + log1p(exp(-abs(x)));
+    case Activation::kSoftplus: return SoftplusFromTail(x, SoftplusTailOf(x));
     case Activation::kExp: return exp(x);
     case Activation::kLog: return log(x);
     case Activation::kSquare: return x * x;

@@ -15,15 +15,23 @@ namespace latent::kernels {
 // BCE with logits of one element, x a logit and t its target: -t log s(x) - (1-t) log(1 - s(x)),
 // rearranged to max(x,0) - x t + log(1 + e^-|x|): log(1 - s(x)) is log(0) = -inf once s(x)
 // rounds to 1 (x > 17 in float), and e^x overflows for x > 88; e^-|x| does neither.
+// `tail` is log(1 + e^-|x|) (SoftplusTailOf), supplied by the caller as in SigmoidFromExp.
+template <typename T>
+LATENT_HOST_DEVICE T BceWithLogitsFromTail(T x, T t, T tail) {
+  return (x > T(0) ? x : T(0)) - x * t + tail;
+}
 template <typename T>
 LATENT_HOST_DEVICE T BceWithLogitsOf(T x, T t) {
-  using std::abs, std::exp, std::log1p;
-  return (x > T(0) ? x : T(0)) - x * t + log1p(exp(-abs(x)));
+  return BceWithLogitsFromTail(x, t, SoftplusTailOf(x));
 }
 // Its derivatives times the row's upstream gradient dl: dl/dx = s(x) - t, dl/dt = -x.
 template <typename T>
+LATENT_HOST_DEVICE T BceWithLogitsGradFromSigmoid(T s, T t, T dl) {
+  return dl * (s - t);
+}
+template <typename T>
 LATENT_HOST_DEVICE T BceWithLogitsGradLogit(T x, T t, T dl) {
-  return dl * (SigmoidOf(x) - t);
+  return BceWithLogitsGradFromSigmoid(SigmoidOf(x), t, dl);
 }
 template <typename T>
 LATENT_HOST_DEVICE T BceWithLogitsGradTarget(T x, T dl) {
@@ -49,6 +57,13 @@ void BceWithLogitsForwardCpu(int64_t rows, int64_t cols, const T* x, const T* t,
 template <typename T>
 void BceWithLogitsBackwardCpu(int64_t rows, int64_t cols, const T* x, const T* t, const T* dout,
                               T* dx, T* dt);
+// f32's BCE kernels are specializations (kernels/cpu/loss.cc): their exp and log1p vectorize.
+template <>
+void BceWithLogitsForwardCpu<float>(int64_t rows, int64_t cols, const float* x, const float* t,
+                                    float* out);
+template <>
+void BceWithLogitsBackwardCpu<float>(int64_t rows, int64_t cols, const float* x, const float* t,
+                                     const float* dout, float* dx, float* dt);
 template <typename T>
 void MseForwardCpu(int64_t rows, int64_t cols, const T* a, const T* b, T* out);
 // da, db: (rows, cols); either may be null.

@@ -3,12 +3,14 @@
 // n: number of elements; rows, cols: the shape of a row-major matrix.
 // The formulas are the header's (Activate, ActivationGrad, BinaryOf, DropoutOf); each kernel here
 // is a loop that applies one of them, with the op made a compile-time constant outside the loop
-// (WithConstant), so each loop body is one plain expression: the arithmetic ones vectorize; exp,
-// log and tanh stay scalar libm calls.
+// (WithConstant), so each loop body is one plain expression: the arithmetic ones vectorize, and so
+// do sigmoid and softplus in f32, whose exp and log1p come from kernels/cpu/vec_math.h; exp, log
+// and tanh stay scalar libm calls.
 #include "kernels/elementwise.h"
 
 #include <type_traits>
 
+#include "kernels/cpu/vec_math.h"
 #include "kernels/error.h"
 
 namespace latent::kernels {
@@ -45,7 +47,7 @@ template <typename T>
 void UnaryForwardCpu(Activation act, int64_t n, T alpha, const T* x, T* y) {
   // x, y: (n)
   WithConstant("UnaryForwardCpu", act, [&](auto kAct) {
-    ForEach(n, [&](int64_t i) { y[i] = Activate<T>(kAct, x[i], alpha); });
+    ForEach(n, [&](int64_t i) { y[i] = vec::ActivateCpu<T>(kAct, x[i], alpha); });
   });
 }
 
@@ -55,7 +57,8 @@ void UnaryBackwardCpu(Activation act, int64_t n, T alpha, const T* x, const T* y
   // x, y, dy, dx: (n). With the op a constant, the load of whichever of x, y the derivative does
   // not use is dead code.
   WithConstant("UnaryBackwardCpu", act, [&](auto kAct) {
-    ForEach(n, [&](int64_t i) { dx[i] = ActivationGrad<T>(kAct, x[i], y[i], dy[i], alpha); });
+    ForEach(n,
+            [&](int64_t i) { dx[i] = vec::ActivationGradCpu<T>(kAct, x[i], y[i], dy[i], alpha); });
   });
 }
 

@@ -33,6 +33,7 @@
 #include <omp.h>
 #endif
 
+#include "kernels/cpu/vec_math.h"
 #include "kernels/error.h"
 #include "kernels/gemm.h"
 
@@ -306,8 +307,8 @@ void ForEachInTile(float* c, int64_t ldc, int64_t mr, int64_t nr, F f) {
 // Why after the store and not in the micro-kernel's registers: the round trip through L1 costs a
 // few vector loads and stores per row of the tile against kc kNv FMAs (kc = 784 for the VAE: well
 // under 1%), while the micro-kernel and the edge tile stay one code path each, and the plain GEMM
-// runs them unchanged; sigmoid needs scalar exp calls, which a register epilogue would have to
-// spill the tile for anyway.
+// runs them unchanged; sigmoid widens to double for its exp, which a register epilogue would have
+// to spill the tile for anyway.
 void FinishTile(const Epilogue& ep, int64_t j0, float* c, int64_t ldc, int64_t mr, int64_t nr) {
   // The tile's slice of the bias, copied: a local array cannot alias C, so the loops vectorize
   // without runtime overlap checks.
@@ -319,15 +320,15 @@ void FinishTile(const Epilogue& ep, int64_t j0, float* c, int64_t ldc, int64_t m
     else
       ForEachInTile<0>(c, ldc, mr, nr, f);
   };
-  // Each element becomes Activate(act, v + b[j]), with act a compile-time constant, as in
+  // Each element becomes ActivateCpu(act, v + b[j]), with act a compile-time constant, as in
   // UnaryForwardCpu: each loop is one plain expression. Without a bias nothing is added: -0 + 0
   // would be +0.
   const bool bias = ep.bias != nullptr;
   auto finish = [&](auto act) {
     if (bias)
-      run([&](float v, int64_t j) { return Activate<float>(act, v + b[j], 0.0f); });
+      run([&](float v, int64_t j) { return vec::ActivateCpu<float>(act, v + b[j], 0.0f); });
     else if (act != Activation::kIdentity)
-      run([&](float v, int64_t) { return Activate<float>(act, v, 0.0f); });
+      run([&](float v, int64_t) { return vec::ActivateCpu<float>(act, v, 0.0f); });
   };
   switch (ep.act) {
     case Activation::kIdentity:
