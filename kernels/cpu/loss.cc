@@ -96,7 +96,10 @@ void BceWithLogitsForwardCpu<float>(int64_t rows, int64_t cols, const float* x, 
         const double xc = x_row[c0 + c];
         terms[c] = BceWithLogitsFromTail(xc, double{t_row[c0 + c]}, vec::SoftplusTailD(xc));
       }
-      for (int64_t c = 0; c < n; ++c) partial[c % kLanes] += terms[c];
+      int64_t c = 0;
+      for (; c + kLanes <= n; c += kLanes)  // one vector addition per kLanes terms
+        for (int l = 0; l < kLanes; ++l) partial[l] += terms[c + l];
+      for (; c < n; ++c) partial[c % kLanes] += terms[c];
     }
     double sum = 0;
     for (int l = 0; l < kLanes; ++l) sum += partial[l];
