@@ -1,13 +1,20 @@
 #!/usr/bin/env bash
-# Times latent's VAE training step against the PyTorch reference (bench/pytorch_vae.py) side by
-# side, on the same device, thread count, batch and data (DESIGN.md section 4: compare ratios
-# measured in one run, never absolute times from different runs).
+# Times latent's VAE training step (or, with --iwae, its importance-weighted likelihood estimate)
+# against the PyTorch reference (bench/pytorch_vae.py) side by side, on the same device, thread
+# count, model shape, batch and data (DESIGN.md section 4: compare ratios measured in one run,
+# never absolute times from different runs).
 #
 # The two benchmarks alternate (ours, torch, ours, torch) so that a burst of load from other
 # processes hits both rather than one; each side then reports the smaller of its two medians, the
 # run least disturbed by the machine.
 #
-# Usage: bench/compare_step.sh [--device cpu|cuda] [--threads N] [--steps N]
+# Usage: bench/compare_step.sh [--model vae|conv-vae] [--device cpu|cuda] [--threads N]
+#                              [--steps N] [--iwae [--images N] [--samples K]]
+#   --model    the model timed on both sides, at latent's default shape (default vae)
+#   --steps    timed training steps per run (default 200, after 20 warm-up steps)
+#   --iwae     time the importance-weighted estimate of log p(x) instead of the training step:
+#              K samples per image (default 5000) on the first N test images (default 1000),
+#              binarized, 500 samples per image decoded at a time; each run times it once
 # Env:   LATENT_BIN      the latent binary (default: <repo>/build/latent)
 #        TORCH_BLAS_DIR  a directory with an optimized libblas.so.3 to put first on the PyTorch
 #                        side's LD_LIBRARY_PATH, e.g. OpenBLAS's .../openblas-openmp (the OpenMP
@@ -26,8 +33,16 @@ threads=2
 steps=200
 warmup=20
 batch=128
+model=vae
+iwae=false
+images=1000
+samples=5000
 while [[ $# -gt 0 ]]; do
   case "$1" in
+    --model) model="${2:?--model needs a value}"; shift 2 ;;
+    --iwae) iwae=true; shift ;;
+    --images) images="${2:?--images needs a value}"; shift 2 ;;
+    --samples) samples="${2:?--samples needs a value}"; shift 2 ;;
     --device) device="${2:?--device needs a value}"; shift 2 ;;
     --threads) threads="${2:?--threads needs a value}"; shift 2 ;;
     --steps) steps="${2:?--steps needs a value}"; shift 2 ;;
@@ -35,6 +50,15 @@ while [[ $# -gt 0 ]]; do
     *) echo "compare_step.sh: unknown argument '$1'" >&2; usage >&2; exit 2 ;;
   esac
 done
+if [[ "$iwae" == false && ( "$images" != 1000 || "$samples" != 5000 ) ]]; then
+  echo "compare_step.sh: --images and --samples size the IWAE timing: add --iwae" >&2
+  exit 2
+fi
+# The PyTorch side has these two models only; catch a typo before either side starts.
+case "$model" in
+  vae|conv-vae) ;;
+  *) echo "compare_step.sh: --model expects vae or conv-vae, found '$model'" >&2; exit 2 ;;
+esac
 
 # Locate the repository from this script's own path, so it works from any working directory;
 # run from the root so the relative --data path resolves the same way for both sides.
@@ -70,12 +94,24 @@ blas="$("${torch_cmd[@]}" -c 'import os, torch
 print(" ".join(sorted({os.path.realpath(l.split()[-1]) for l in open("/proc/self/maps")
                        if "blas" in l.lower() and "/" in l})) or "unknown")')"
 
-common=(--batch-size "$batch" --steps "$steps" --warmup "$warmup" --device "$device"
-        --threads "$threads" --data "$data")
+# What both sides run: the benchmark, its flags, and the name of the number it ends with.
+common=(--model "$model" --device "$device" --threads "$threads" --data "$data")
+if [[ "$iwae" == true ]]; then
+  ours_cmd=("$latent" bench iwae "${common[@]}" --images "$images" --samples "$samples")
+  torch_args=(--mode iwae "${common[@]}" --images "$images" --samples "$samples")
+  metric=iwae_s
+  what="iwae, k $samples on $images images"
+else
+  common+=(--batch-size "$batch" --steps "$steps" --warmup "$warmup")
+  ours_cmd=("$latent" bench step "${common[@]}")
+  torch_args=(--mode step "${common[@]}")
+  metric=step_ms
+  what="batch $batch, steps $steps (+$warmup warm-up)"
+fi
 
 # Runs one benchmark, echoes its output to stderr for the record, and prints the number from its
-# `step_ms <median>` line. Any failure stops the script (set -e) with the benchmark's output shown.
-step_ms() {
+# `$metric <value>` line. Any failure stops the script (set -e) with the benchmark's output shown.
+measure() {
   local out
   if ! out="$("$@" 2>&1)"; then
     printf '%s\n' "$out" >&2
@@ -83,34 +119,36 @@ step_ms() {
     exit 1
   fi
   printf '%s\n' "$out" | sed 's/^/    /' >&2
-  local ms
-  ms="$(printf '%s\n' "$out" | awk '$1 == "step_ms" { v = $2 } END { print v }')"
-  if [[ -z "$ms" ]]; then
-    echo "compare_step.sh: no 'step_ms' line from: $*" >&2
+  local v
+  v="$(printf '%s\n' "$out" | awk -v key="$metric" '$1 == key { v = $2 } END { print v }')"
+  if [[ -z "$v" ]]; then
+    echo "compare_step.sh: no '$metric' line from: $*" >&2
     exit 1
   fi
-  printf '%s\n' "$ms"
+  printf '%s\n' "$v"
 }
 
-echo "device $device, threads $threads, batch $batch, steps $steps (+$warmup warm-up)" >&2
+echo "model $model, device $device, threads $threads, $what" >&2
 echo "pytorch blas: $blas" >&2
 ours=()
 torch=()
 for round in 1 2; do
   echo "round $round: latent" >&2
-  ours+=("$(step_ms "$latent" bench step --model vae "${common[@]}")")
+  ours+=("$(measure "${ours_cmd[@]}")")
   echo "round $round: pytorch" >&2
-  torch+=("$(step_ms "${torch_cmd[@]}" "$repo/bench/pytorch_vae.py" --mode step "${common[@]}")")
+  torch+=("$(measure "${torch_cmd[@]}" "$repo/bench/pytorch_vae.py" "${torch_args[@]}")")
 done
 
-# Summary: per side, the min of the two runs' medians; the ratio < 1 means latent is faster.
+# Summary: per side, the smaller of the two runs' numbers (step: medians; iwae: single timings);
+# the ratio < 1 means latent is faster.
 awk -v o1="${ours[0]}" -v o2="${ours[1]}" -v t1="${torch[0]}" -v t2="${torch[1]}" \
-    -v dev="$device" -v thr="$threads" 'BEGIN {
+    -v dev="$device" -v thr="$threads" -v model="$model" -v metric="$metric" 'BEGIN {
   o = (o1 < o2) ? o1 : o2
   t = (t1 < t2) ? t1 : t2
-  printf "summary (device %s, threads %s; min of 2 medians, runs in brackets)\n", dev, thr
-  printf "  latent  step_ms %9.3f   [%s, %s]\n", o, o1, o2
-  printf "  pytorch step_ms %9.3f   [%s, %s]\n", t, t1, t2
+  printf "summary (model %s, device %s, threads %s; min of 2 runs, runs in brackets)\n", \
+         model, dev, thr
+  printf "  latent  %s %9.3f   [%s, %s]\n", metric, o, o1, o2
+  printf "  pytorch %s %9.3f   [%s, %s]\n", metric, t, t1, t2
   printf "ratio latent/pytorch = %.2f (lower is faster)\n", o / t
 }'
 if [[ "$device" == cpu && "$blas" == */blas/libblas.so* ]]; then

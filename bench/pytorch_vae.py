@@ -1,14 +1,25 @@
 #!/usr/bin/python3
-"""PyTorch reference for latent's MNIST VAE (DESIGN.md section 4: the performance peer).
+"""PyTorch reference for latent's MNIST VAEs (DESIGN.md section 4: the performance peer).
 
-The model and loss follow the canonical PyTorch MNIST VAE recipe: 784-400-20 with ReLU, two
-heads (mu, logvar), a 20-400-784 decoder with a sigmoid output, loss = binary cross-entropy
-summed over pixels and batch + KL divergence to N(0, I), Adam with lr 1e-3, batch 128.
+Two models, each the shape of latent's model of the same name at its defaults:
+  --model vae       the canonical PyTorch MNIST VAE recipe: 784-400-20 with ReLU, two heads (mu,
+                    logvar), a 20-400-784 decoder with a sigmoid output, loss = binary
+                    cross-entropy summed over pixels and batch + KL divergence to N(0, I).
+  --model conv-vae  latent's conv-vae (models/ae/conv_net.h, models/vae/conv_vae.cc): Conv 1->32
+                    and Conv 32->64 (kernel 4, stride 2, padding 1, ReLU after each) to 64x7x7,
+                    linear heads to a 20-dimensional code, a decoder Linear 20->64*7*7 + ReLU,
+                    ConvTranspose 64->32 + ReLU and ConvTranspose 32->1 (kernel 4, stride 2,
+                    padding 1) giving logits; loss = BCE with logits summed + KL.
+Both train with Adam, lr 1e-3, batch 128.
 
-Two modes:
+Three modes:
   --mode step   times one training step (zero_grad, forward, loss, backward, Adam step) and
                 prints `step_ms <median>` last, the same contract as `latent bench step`, so
                 bench/compare_step.sh can read both the same way.
+  --mode iwae   times the importance-weighted estimate of log p(x) (Burda et al. 2015) with
+                --samples samples on the first --images binarized test images, computed as
+                `latent bench iwae` does (groups of 100 images, --chunk samples per image decoded
+                in one call, under no_grad), and prints `iwae_s <seconds>` last.
   --mode train  trains for --epochs on the full train set and prints per-epoch train and test
                 loss per image: a reference curve for latent's own `train` command.
 
@@ -16,6 +27,7 @@ Run it with /usr/bin/python3 (Debian's torch); the pyenv `python3` on PATH has n
 """
 import argparse
 import gzip
+import math
 import os
 import statistics
 import struct
@@ -27,16 +39,26 @@ import numpy as np
 
 def parse_args():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--mode", choices=["step", "train"], default="step")
+    p.add_argument("--mode", choices=["step", "iwae", "train"], default="step")
+    p.add_argument("--model", choices=["vae", "conv-vae"], default="vae")
     p.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
     p.add_argument("--threads", type=int, default=2, help="intra-op CPU threads")
     p.add_argument("--batch-size", type=int, default=128)
     p.add_argument("--steps", type=int, default=200, help="timed steps (step mode)")
     p.add_argument("--warmup", type=int, default=20, help="untimed steps first (step mode)")
+    p.add_argument("--images", type=int, default=1000, help="test images scored (iwae mode)")
+    p.add_argument("--samples", type=int, default=5000,
+                   help="importance samples per image (iwae mode)")
+    p.add_argument("--chunk", type=int, default=500,
+                   help="importance samples decoded per image in one call (iwae mode)")
     p.add_argument("--epochs", type=int, default=10, help="epochs (train mode)")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--data", default="data/mnist", help="directory with the MNIST IDX files")
-    return p.parse_args()
+    args = p.parse_args()
+    for name in ("images", "samples", "chunk"):
+        if getattr(args, name) < 1:
+            p.error(f"--{name} must be at least 1, found {getattr(args, name)}")
+    return args
 
 
 ARGS = parse_args()
@@ -104,19 +126,77 @@ class VAE(nn.Module):
         std = torch.exp(0.5 * logvar)
         return mu + std * torch.randn_like(std)
 
+    def decode_logits(self, z):
+        return self.fc4(F.relu(self.fc3(z)))
+
     def decode(self, z):
-        return torch.sigmoid(self.fc4(F.relu(self.fc3(z))))
+        return torch.sigmoid(self.decode_logits(z))
 
     def forward(self, x):
         mu, logvar = self.encode(x)
         return self.decode(self.reparameterize(mu, logvar)), mu, logvar
 
 
+class ConvVAE(nn.Module):
+    """latent's conv-vae at its defaults (channels 32, code 20) on 28x28 images."""
+
+    def __init__(self, height=28, width=28, channels=32, latent=20):
+        super().__init__()
+        self.height, self.width, self.channels = height, width, channels
+        # A kernel-4, stride-2, padding-1 convolution halves an even size (28 -> 14 -> 7), and its
+        # transpose doubles it back without output padding.
+        self.conv1 = nn.Conv2d(1, channels, 4, stride=2, padding=1)
+        self.conv2 = nn.Conv2d(channels, 2 * channels, 4, stride=2, padding=1)
+        features = 2 * channels * (height // 4) * (width // 4)
+        self.fc_mu = nn.Linear(features, latent)
+        self.fc_logvar = nn.Linear(features, latent)
+        self.fc = nn.Linear(latent, features)
+        self.deconv1 = nn.ConvTranspose2d(2 * channels, channels, 4, stride=2, padding=1)
+        self.deconv2 = nn.ConvTranspose2d(channels, 1, 4, stride=2, padding=1)
+
+    def encode(self, x):
+        image = x.view(x.shape[0], 1, self.height, self.width)
+        h = F.relu(self.conv2(F.relu(self.conv1(image)))).flatten(1)
+        return self.fc_mu(h), self.fc_logvar(h)
+
+    def decode_logits(self, z):
+        h = F.relu(self.fc(z)).view(z.shape[0], 2 * self.channels, self.height // 4,
+                                    self.width // 4)
+        return self.deconv2(F.relu(self.deconv1(h))).view(z.shape[0], -1)
+
+    def forward(self, x):
+        # Logits, not probabilities: the loss is BCE with logits, as latent's.
+        mu, logvar = self.encode(x)
+        std = torch.exp(0.5 * logvar)
+        return self.decode_logits(mu + std * torch.randn_like(std)), mu, logvar
+
+
+def kl_divergence(mu, logvar):
+    """KL(q(z|x) || N(0, I)) in closed form, summed over the batch."""
+    return -0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp())
+
+
 def vae_loss(recon, x, mu, logvar):
     """Negative ELBO summed over the batch: BCE reconstruction + KL(q(z|x) || N(0, I))."""
     bce = F.binary_cross_entropy(recon, x, reduction="sum")
-    kld = -0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp())
-    return bce + kld
+    return bce + kl_divergence(mu, logvar)
+
+
+def logits_vae_loss(logits, x, mu, logvar):
+    """The same negative ELBO from the decoder's logits (conv-vae's output)."""
+    bce = F.binary_cross_entropy_with_logits(logits, x, reduction="sum")
+    return bce + kl_divergence(mu, logvar)
+
+
+# --model: the module and the loss of its forward's output.
+MODELS = {"vae": (VAE, vae_loss), "conv-vae": (ConvVAE, logits_vae_loss)}
+
+
+def make_model(device):
+    """The --model network on `device`, its loss, and its parameter count (for the record)."""
+    module, loss_fn = MODELS[ARGS.model]
+    model = module().to(device)
+    return model, loss_fn, sum(p.numel() for p in model.parameters())
 
 
 def blas_library():
@@ -150,10 +230,10 @@ def make_adam(params, device):
     return torch.optim.Adam(params, lr=1e-3), "default"
 
 
-def train_step(model, opt, x):
+def train_step(model, loss_fn, opt, x):
     opt.zero_grad()
     recon, mu, logvar = model(x)
-    loss = vae_loss(recon, x, mu, logvar)
+    loss = loss_fn(recon, x, mu, logvar)
     loss.backward()
     opt.step()
     return loss
@@ -176,19 +256,19 @@ def mode_step(device):
         x = x.repeat((ARGS.batch_size + x.shape[0] - 1) // x.shape[0], 1)[:ARGS.batch_size]
     x = x.to(device).contiguous()  # preloaded: the timed loop does no host-to-device copies
 
-    model = VAE().to(device)
+    model, loss_fn, params = make_model(device)
     opt, adam_kind = make_adam(model.parameters(), device)
     sync = torch.cuda.synchronize if device.type == "cuda" else (lambda: None)
 
     for _ in range(ARGS.warmup):
-        train_step(model, opt, x)
+        train_step(model, loss_fn, opt, x)
     sync()
     times_ms = []
     for _ in range(ARGS.steps):
         # Synchronize on both sides so each sample covers exactly one step's queued GPU work.
         sync()
         start = time.perf_counter()
-        train_step(model, opt, x)
+        train_step(model, loss_fn, opt, x)
         sync()
         times_ms.append((time.perf_counter() - start) * 1e3)
 
@@ -197,15 +277,81 @@ def mode_step(device):
           f"adam {adam_kind}, batch {x.shape[0]}, data {source}")
     if device.type == "cpu":
         print(f"blas {blas_library()}")
-    print(f"pytorch vae step: median {median:.3f} ms (min {min(times_ms):.3f}, "
-          f"max {max(times_ms):.3f}) over {ARGS.steps} steps after {ARGS.warmup} warm-up")
+    print(f"pytorch {ARGS.model} ({params} parameters) step: median {median:.3f} ms "
+          f"(min {min(times_ms):.3f}, max {max(times_ms):.3f}) over {ARGS.steps} steps after "
+          f"{ARGS.warmup} warm-up")
     print(f"step_ms {median:.4f}")
+
+
+# Images per call of the estimate, as latent's kIwaeGroup (tools/eval/iwae.h): a decoder call
+# holds IWAE_GROUP * chunk rows, which bounds memory for any number of images.
+IWAE_GROUP = 100
+
+
+def iwae_log_likelihoods(model, x, k, chunk):
+    """log p(x) per row of binary x (B, 784), from k importance samples, as latent computes it.
+
+    log w_i = log p(x|z_i) + log p(z_i) - log q(z_i|x), z_i = mu + sigma eps_i; the log 2 pi terms
+    of p and q cancel, and (z - mu) / sigma is eps itself, so
+    log w_i = -BCE(logits_i, x) - |z_i|^2 / 2 + |eps_i|^2 / 2 + sum(logvar) / 2.
+    The chunks' weights are folded into a running log-sum-exp, so memory stays bounded by one
+    chunk whatever k is.
+    """
+    mu, logvar = model.encode(x)
+    sigma = torch.exp(0.5 * logvar)
+    acc = torch.full((x.shape[0],), -float("inf"), device=x.device)
+    for i0 in range(0, k, chunk):
+        m = min(chunk, k - i0)
+        eps = torch.randn(m, *mu.shape, device=x.device)  # (m, B, latent): sample-major rows
+        z = mu + sigma * eps
+        logits = model.decode_logits(z.view(-1, z.shape[-1])).view(m, *x.shape)
+        nll = F.binary_cross_entropy_with_logits(logits, x.expand(m, *x.shape),
+                                                 reduction="none").sum(-1)  # (m, B)
+        log_w = 0.5 * (eps.square().sum(-1) - z.square().sum(-1)) - nll
+        acc = torch.logsumexp(torch.cat([acc.unsqueeze(0), log_w]), dim=0)
+    return acc - math.log(k) + 0.5 * logvar.sum(-1)
+
+
+def mode_iwae(device):
+    # The first test images binarized (as `latent eval` scores a binarized run; latent draws its
+    # own pixels, which changes the numbers but not the work); random pixels without the data.
+    try:
+        grey = load_images(ARGS.data, "t10k")[:ARGS.images]
+        source = f"{ARGS.data} t10k"
+    except OSError:
+        grey = torch.rand(ARGS.images, 784)
+        source = "random pixels (no data)"
+    if grey.shape[0] < ARGS.images:
+        sys.exit(f"pytorch_vae.py: --images {ARGS.images}: {ARGS.data} holds only "
+                 f"{grey.shape[0]} test images")
+    x = torch.bernoulli(grey).to(device).contiguous()
+    model, _, params = make_model(device)
+    model.eval()
+    sync = torch.cuda.synchronize if device.type == "cuda" else (lambda: None)
+
+    sync()
+    start = time.perf_counter()
+    with torch.no_grad():
+        log_px = torch.cat([iwae_log_likelihoods(model, x[i:i + IWAE_GROUP], ARGS.samples,
+                                                 ARGS.chunk)
+                            for i in range(0, x.shape[0], IWAE_GROUP)])
+    sync()
+    seconds = time.perf_counter() - start
+    print(f"pytorch {torch.__version__}, device {device}, threads {torch.get_num_threads()}, "
+          f"data {source} (binarized)")
+    if device.type == "cpu":
+        print(f"blas {blas_library()}")
+    print(f"pytorch {ARGS.model} ({params} parameters) iwae: {x.shape[0]} images, "
+          f"k {ARGS.samples} in chunks of {min(ARGS.chunk, ARGS.samples)}: "
+          f"mean nll {-log_px.mean().item():.3f} nats")
+    print(f"images_per_s {x.shape[0] / seconds:.3f}")
+    print(f"iwae_s {seconds:.4f}")
 
 
 def mode_train(device):
     train_x = load_images(ARGS.data, "train").to(device)
     test_x = load_images(ARGS.data, "t10k").to(device)
-    model = VAE().to(device)
+    model, loss_fn, _ = make_model(device)
     opt, adam_kind = make_adam(model.parameters(), device)
     # A seeded generator for the shuffle, so two runs see the same batch order.
     gen = torch.Generator().manual_seed(ARGS.seed)
@@ -222,7 +368,7 @@ def mode_train(device):
         total = 0.0
         # The last partial batch is kept, as a DataLoader without drop_last does.
         for i in range(0, train_x.shape[0], bs):
-            total += train_step(model, opt, train_x[order[i:i + bs]]).item()
+            total += train_step(model, loss_fn, opt, train_x[order[i:i + bs]]).item()
         train_loss = total / train_x.shape[0]
 
         # Test loss as the example computes it: summed loss over the test set / number of images.
@@ -233,7 +379,7 @@ def mode_train(device):
             for i in range(0, test_x.shape[0], bs):
                 x = test_x[i:i + bs]
                 recon, mu, logvar = model(x)
-                test_total += vae_loss(recon, x, mu, logvar).item()
+                test_total += loss_fn(recon, x, mu, logvar).item()
         test_loss = test_total / test_x.shape[0]
         if device.type == "cuda":
             torch.cuda.synchronize()
@@ -250,6 +396,8 @@ def main():
     device = torch.device(ARGS.device)
     if ARGS.mode == "step":
         mode_step(device)
+    elif ARGS.mode == "iwae":
+        mode_iwae(device)
     else:
         mode_train(device)
 

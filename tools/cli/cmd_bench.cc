@@ -3,21 +3,30 @@
 //   bench step   one training step (zero grads, forward, backward, Adam) of a model at a batch
 //                size, on the chosen device; median over --steps after --warmup steps. On a GPU,
 //                --gemm cublas times the same step with cuBLAS behind every matrix product.
+//   bench iwae   the importance-weighted log-likelihood estimate of `latent eval` (k samples per
+//                image, decoded in chunks) on the first test images, timed once from end to end.
 //   bench gemm   our GEMM at square sizes and at the VAE's shapes: on a GPU against cuBLAS (FP32),
 //                on the CPU against the plain reference loop (small sizes only: it is slow).
 #include <algorithm>
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
+#include <numeric>
+#include <string>
+#include <vector>
 
 #include "core/cuda_runtime.h"
 #include "core/io/dataset.h"
 #include "core/optim.h"
 #include "core/random.h"
 #include "core/tensor_math.h"
+#include "kernels/error.h"
 #include "kernels/gemm.h"
 #include "models/model.h"
+#include "models/vae/vae_core.h"
 #include "tools/cli/commands.h"
 #include "tools/cli/common.h"
+#include "tools/eval/iwae.h"
 
 namespace latent {
 namespace {
@@ -81,12 +90,89 @@ int BenchStep(const Args& args) {
                              out.loss.Backward();
                              adam.Step();
                            });
-  std::printf("bench step: model %s, batch %lld, device %s%s: median %.3f ms per step\n",
-              info.name.c_str(), static_cast<long long>(x.size(0)), device.ToString().c_str(),
-              device.is_cuda() ? (flags.Get("gemm") == "cublas" ? ", gemm cublas" : ", gemm latent")
-                               : "",
-              ms);
+  // The parameter count lets a peer's shape be checked against ours (bench/pytorch_vae.py).
+  std::printf(
+      "bench step: model %s (%lld parameters), batch %lld, device %s%s: "
+      "median %.3f ms per step\n",
+      info.name.c_str(), static_cast<long long>(model->params().count()),
+      static_cast<long long>(x.size(0)), device.ToString().c_str(),
+      device.is_cuda() ? (flags.Get("gemm") == "cublas" ? ", gemm cublas" : ", gemm latent") : "",
+      ms);
   std::printf("step_ms %.4f\n", ms);
+  return 0;
+}
+
+int BenchIwae(const Args& args) {
+  std::vector<FlagSpec> specs = {
+      {"model", "vae", "VAE to time, as initialized (the FLOPs do not depend on trained weights)"},
+      {"images", "1000", "test images to score (the first ones)"},
+      {"samples", "5000", "importance samples per image (k)"},
+      {"chunk", "500",
+       "importance samples decoded per image in one batch (as eval's --iwae-chunk)"},
+      {"seed", "1", "seed of the binarization and of the importance samples"},
+      {"binarize", "true",
+       "binarize the images as eval does for a binarized run (false: grey levels)"},
+      {"data", "data/mnist",
+       "IDX directory for the images (random pixels when it does not exist)"}};
+  const ModelInfo& info = FindModel(PeekFlag(args, "model", "vae"));
+  for (const FlagSpec& f : DeviceFlags()) specs.push_back(f);
+  Flags flags("bench iwae", specs);
+  // A model hyperparameter named like one of the flags above (iwae's training-time --samples) is
+  // left at its default: it does not enter the estimate, whose k is the flag's.
+  std::vector<HyperParamSpec> shape_specs;
+  for (const HyperParamSpec& spec : info.hyperparams)
+    if (!flags.Has(spec.name)) shape_specs.push_back(spec);
+  flags.Add(shape_specs);
+  if (ParseOrPrintHelp(flags, args)) return 0;
+  const int64_t n = flags.GetInt("images", 1, 1 << 20);
+  const int64_t k = flags.GetInt("samples", 1, 1 << 24);
+  const int64_t chunk = flags.GetInt("chunk", 1, 1 << 20);
+  const uint64_t seed = static_cast<uint64_t>(flags.GetInt("seed", 0, INT64_MAX));
+  const bool binarize = flags.GetBool("binarize");
+  const Device device = SetUpDevice(flags);
+
+  Dataset test;
+  std::string source = flags.Get("data") + " t10k";
+  try {
+    test = LoadDataset(flags.Get("data"), "t10k", device, n);
+  } catch (const Error&) {
+    // The estimate's time does not depend on the pixel values, only on their number.
+    test.height = test.width = 28;
+    test.num_classes = 10;
+    test.images = RandomUniform({n, test.features()}, seed, 0, DType::kF32, device);
+    test.labels = Tensor::Zeros({n}, DType::kI32, device);
+    source = "random pixels (no data)";
+  }
+  LATENT_CHECK(test.size() == n, "--images ", n, ": ", flags.Get("data"), " holds only ",
+               test.size(), " test images");
+  const Dataset scored = binarize ? BinarizeTestSet(test, seed) : test;
+
+  HyperParams values(info.hyperparams);
+  for (const HyperParamSpec& spec : shape_specs)
+    if (flags.IsSet(spec.name)) values.Set(spec.name, flags.Get(spec.name));
+  std::unique_ptr<Model> model = info.create(values, {test.height, test.width, test.num_classes});
+  auto* vae = dynamic_cast<VaeCore*>(model.get());
+  LATENT_CHECK(
+      vae != nullptr, "--model ", info.name,
+      " has no likelihood to estimate: expected a VAE (vae, beta-vae, cvae, conv-vae, ...)");
+  model->params().Allocate(device, 1);
+
+  Synchronize(device);
+  const auto start = Clock::now();
+  const std::vector<double> log_px =
+      IwaeLogLikelihoods(*vae, scored.images, scored.labels, k, seed, chunk);
+  Synchronize(device);
+  const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  const double nll = -std::accumulate(log_px.begin(), log_px.end(), 0.0) / n;
+
+  std::printf(
+      "bench iwae: model %s (%lld parameters), %lld images (%s, %s), k %lld in chunks of %lld, "
+      "device %s: mean nll %.3f nats\n",
+      info.name.c_str(), static_cast<long long>(model->params().count()), static_cast<long long>(n),
+      source.c_str(), binarize ? "binarized" : "grey levels", static_cast<long long>(k),
+      static_cast<long long>(std::min(chunk, k)), device.ToString().c_str(), nll);
+  std::printf("images_per_s %.3f\n", n / seconds);
+  std::printf("iwae_s %.4f\n", seconds);
   return 0;
 }
 
@@ -98,8 +184,9 @@ struct GemmShape {
 
 int BenchGemm(const Args& args) {
   std::vector<FlagSpec> specs = {{"runs", "20", "timed runs per shape"},
-                                 {"max-size", "0", "largest square size (0: 8192 on a GPU, "
-                                                   "2048 on the CPU)"}};
+                                 {"max-size", "0",
+                                  "largest square size (0: 8192 on a GPU, "
+                                  "2048 on the CPU)"}};
   for (const FlagSpec& f : DeviceFlags()) specs.push_back(f);
   Flags flags("bench gemm", specs);
   if (ParseOrPrintHelp(flags, args)) return 0;
@@ -157,8 +244,9 @@ int RunBench(const Args& args) {
   const std::string what = args.empty() ? "" : args[0];
   const Args rest(args.empty() ? args.begin() : args.begin() + 1, args.end());
   if (what == "step") return BenchStep(rest);
+  if (what == "iwae") return BenchIwae(rest);
   if (what == "gemm") return BenchGemm(rest);
-  LATENT_FAIL("bench expects 'step' or 'gemm', found '", what, "'");
+  LATENT_FAIL("bench expects 'step', 'iwae' or 'gemm', found '", what, "'");
 }
 
 }  // namespace latent

@@ -18,7 +18,8 @@ using Args = std::vector<std::string>;
   X(RunReconstruct, "reconstruct", "test images above their reconstructions by a trained run")    \
   X(RunEval, "eval",                                                                              \
     "measure a trained run (PCA, probes, denoising, ...) and write a Markdown report")            \
-  X(RunBench, "bench", "time a training step (bench step) or a GEMM (bench gemm)")                \
+  X(RunBench, "bench",                                                                            \
+    "time a training step (bench step), an IWAE estimate (bench iwae) or a GEMM (bench gemm)")    \
   X(RunModels, "models", "list the registered models")                                            \
   X(RunOps, "ops", "list the differentiable ops and their derivatives (Markdown)")                \
   X(RunInfo, "info", "what this build is (CUDA off, nvcc or simulated) and the devices it sees")  \
