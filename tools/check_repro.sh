@@ -9,7 +9,7 @@
 # 2 threads); its losses (metrics.csv) and checkpoint (model.safetensors) are hashed, and the
 # figures it writes too. `latent eval` runs on the ae and the vae runs (PCA, probes, denoising,
 # IWAE), and `latent sample` on the vae. With LATENT_REPRO_MAIN=1 the main job's ten full epochs
-# are added (test loss 126.87 after epoch 1 and 105.51 after epoch 10 on the reference machine);
+# are added (test loss 126.86 after epoch 1 and 105.64 after epoch 10 on the reference machine);
 # compare repeats them when FILE holds them.
 # FILE is specific to the machine and the build: record it before a change, compare after it.
 set -euo pipefail
