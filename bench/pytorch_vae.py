@@ -243,15 +243,18 @@ def train_step(model, loss_fn, opt, x):
 # Modes.
 
 
-def mode_step(device):
-    # The first batch of the test set, as `latent bench step` uses; random pixels if the data is
-    # missing (the step time does not depend on the pixel values, but BCE needs them in [0, 1]).
+def first_test_images(n):
+    """The first n test images and where they came from; random pixels when the data is missing
+    (the timings do not depend on the pixel values, but BCE needs them in [0, 1])."""
     try:
-        x = load_images(ARGS.data, "t10k")[:ARGS.batch_size]
-        source = f"{ARGS.data} t10k"
+        return load_images(ARGS.data, "t10k")[:n], f"{ARGS.data} t10k"
     except OSError:
-        x = torch.rand(ARGS.batch_size, 784)
-        source = "random pixels (no data)"
+        return torch.rand(n, 784), "random pixels (no data)"
+
+
+def mode_step(device):
+    # The first batch of the test set, as `latent bench step` uses.
+    x, source = first_test_images(ARGS.batch_size)
     if x.shape[0] < ARGS.batch_size:  # fewer test images than the batch: tile them
         x = x.repeat((ARGS.batch_size + x.shape[0] - 1) // x.shape[0], 1)[:ARGS.batch_size]
     x = x.to(device).contiguous()  # preloaded: the timed loop does no host-to-device copies
@@ -314,13 +317,8 @@ def iwae_log_likelihoods(model, x, k, chunk):
 
 def mode_iwae(device):
     # The first test images binarized (as `latent eval` scores a binarized run; latent draws its
-    # own pixels, which changes the numbers but not the work); random pixels without the data.
-    try:
-        grey = load_images(ARGS.data, "t10k")[:ARGS.images]
-        source = f"{ARGS.data} t10k"
-    except OSError:
-        grey = torch.rand(ARGS.images, 784)
-        source = "random pixels (no data)"
+    # own pixels, which changes the numbers but not the work).
+    grey, source = first_test_images(ARGS.images)
     if grey.shape[0] < ARGS.images:
         sys.exit(f"pytorch_vae.py: --images {ARGS.images}: {ARGS.data} holds only "
                  f"{grey.shape[0]} test images")

@@ -114,7 +114,8 @@ inline double Log1p(double t) {
   return t > -1.0 ? (t == kInf ? kInf : y) : (t == -1.0 ? -kInf : kNaN);
 }
 
-// The float functions the f32 kernels call: each evaluated in double and rounded once.
+// exp and log1p alone for a float, evaluated in double and rounded once: what
+// tests/vec_math_test.cc measures over the float range. The kernels call the functions below.
 inline float ExpF(float x) { return static_cast<float>(Exp(x)); }
 inline float Log1pF(float x) { return static_cast<float>(Log1p(x)); }
 // 1 / (1 + e^-x), the formula of kernels/elementwise.h.
