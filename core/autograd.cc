@@ -110,12 +110,17 @@ namespace {
 void AccumulatePending(Tensor& slot, const Tensor& g) { slot = slot.defined() ? math::Add(slot, g) : g; }
 
 // A leaf's gradient buffer is its own (a clone, or a view into the optimizer's flat gradient
-// buffer), so it accumulates in place: `+=` across backward passes until ZeroGrad.
-void AccumulateLeaf(Tensor& grad, const Tensor& g) {
-  if (grad.defined()) {
-    math::AddInPlace(grad, g);
+// buffer), so it accumulates in place: `+=` across backward passes until ZeroGrad. The first
+// contribution after ZeroGrad overwrites the stale buffer with g + 0, which is what zeroing it
+// and adding g would leave, bit for bit (-0 included), in one pass instead of two.
+void AccumulateLeaf(AutogradMeta& leaf, const Tensor& g) {
+  if (!leaf.grad.defined()) {
+    leaf.grad = g.Clone();
+  } else if (leaf.grad_is_zero) {
+    math::Axpby(1.0, g, 0.0, leaf.grad);
+    leaf.grad_is_zero = false;
   } else {
-    grad = g.Clone();
+    math::AddInPlace(leaf.grad, g);
   }
 }
 
@@ -141,7 +146,7 @@ void RunBackward(const Tensor& root) {
                "(no input of the computation requires one, or it ran under NoGradGuard)");
   const Tensor one = Tensor::Full(root.shape(), 1.0, root.dtype(), root.device());
   if (!root.grad_fn()) {  // the root is itself a leaf
-    AccumulateLeaf(root.autograd()->grad, one);
+    AccumulateLeaf(*root.autograd(), one);
     return;
   }
   const std::vector<std::shared_ptr<Node>> order = TopologicalOrder(root);
@@ -174,7 +179,7 @@ void RunBackward(const Tensor& root) {
         slots.resize(in.grad_fn()->num_outputs());
         AccumulatePending(slots[in.output_index()], g);
       } else {
-        AccumulateLeaf(in.autograd()->grad, g);
+        AccumulateLeaf(*in.autograd(), g);
       }
     }
     node->Free();  // the graph is freed as it is walked

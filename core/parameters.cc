@@ -65,6 +65,15 @@ void Parameters::Allocate(Device device, uint64_t seed, DType dtype) {
   }
 }
 
+Tensor& Parameters::flat_grads() {
+  for (const Tensor& value : values_) value.grad();  // zero-fills a gradient still marked zero
+  return flat_grads_;
+}
+
+void Parameters::ZeroGrad() {
+  for (Tensor& value : values_) value.ZeroGrad();
+}
+
 int64_t Parameters::count() const {
   int64_t n = 0;
   for (const Entry& e : entries_) n += e.shape.numel();

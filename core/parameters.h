@@ -42,8 +42,13 @@ class Parameters {
   Device device() const { return flat_values_.device(); }
 
   Tensor& flat_values() { return flat_values_; }
-  Tensor& flat_grads() { return flat_grads_; }
-  void ZeroGrad() { flat_grads_.Fill(0.0); }
+  // Every gradient, in one buffer; those of parameters no backward pass reached since ZeroGrad()
+  // are zero-filled first (Tensor::grad).
+  Tensor& flat_grads();
+  // Marks every gradient zero (Tensor::ZeroGrad): the next backward pass writes each instead of
+  // adding to it. The alignment padding between parameters is zero from Allocate() on and stays
+  // zero (no gradient is written there; clipping scales it).
+  void ZeroGrad();
 
   // Checkpoint I/O: every parameter by name, as f32 arrays on the host.
   std::vector<NamedArray> ToArrays() const;

@@ -174,10 +174,17 @@ void Tensor::SetRequiresGrad(bool on, const Tensor& grad) {
   meta_->grad = grad;
 }
 
-Tensor Tensor::grad() const { return meta_ ? meta_->grad : Tensor(); }
+Tensor Tensor::grad() const {
+  if (!meta_) return Tensor();
+  if (meta_->grad_is_zero) {
+    meta_->grad.Fill(0.0);
+    meta_->grad_is_zero = false;
+  }
+  return meta_->grad;
+}
 
 void Tensor::ZeroGrad() {
-  if (meta_ && meta_->grad.defined()) meta_->grad.Fill(0.0);
+  if (meta_ && meta_->grad.defined()) meta_->grad_is_zero = true;
 }
 
 const std::shared_ptr<Node>& Tensor::grad_fn() const {

@@ -84,7 +84,12 @@ class Tensor {
   // into (a view into an optimizer's flat gradient buffer); otherwise one is allocated lazily.
   void SetRequiresGrad(bool on, const Tensor& grad);
   void SetRequiresGrad(bool on);
-  Tensor grad() const;             // the accumulated gradient of a leaf (undefined if none yet)
+  // The accumulated gradient of a leaf (undefined if none yet). A gradient that ZeroGrad() marked
+  // and no backward pass has written since is zero-filled here, on this first read.
+  Tensor grad() const;
+  // Sets the gradient to zero without touching its memory: the next backward pass overwrites it
+  // instead of adding to it (one pass over the buffer instead of a fill and an add), and grad()
+  // fills it with zeros if it is read first.
   void ZeroGrad();
   const std::shared_ptr<Node>& grad_fn() const;
   int output_index() const;
@@ -110,6 +115,8 @@ struct AutogradMeta {
   std::shared_ptr<Node> grad_fn;
   int output_index = 0;
   Tensor grad;
+  // Set by ZeroGrad(): grad's contents are stale and stand for zeros (see Tensor::ZeroGrad).
+  bool grad_is_zero = false;
 };
 
 // Checks shared by ops: same device/dtype/shape, with messages naming the op and what was found.

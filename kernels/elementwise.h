@@ -163,7 +163,7 @@ void UnaryBackwardCpu(Activation act, int64_t n, T alpha, const T* x, const T* y
 // c = a (op) b; a, b, c: (n)
 template <typename T>
 void BinaryCpu(BinaryOp op, int64_t n, const T* a, const T* b, T* c);
-// y = a * x + b * y; with b == 0, y is written without being read.
+// y = a * x + b * y; with b == 0, y is written without being read, as a * x + 0 (y taken as +0).
 template <typename T>
 void AxpbyCpu(int64_t n, T a, const T* x, T b, T* y);
 // y[i] = value  (T: float, double or int32_t)

@@ -27,6 +27,34 @@ TEST(Autograd, LeafGradientsAccumulateAcrossBackwardCalls) {
   EXPECT_DOUBLE_EQ(x.grad().item(), 0.0);
 }
 
+// ZeroGrad only marks the buffer: the next pass writes g + 0 over whatever the buffer holds (NaN
+// here, which an add would keep), then later passes add; a read before any pass sees zeros.
+TEST(Autograd, ZeroGradMakesTheNextPassOverwriteTheStaleBuffer) {
+  const double nan = std::nan("");
+  Tensor x = Tensor::FromVector<double>({2.0, -1.0}, {2});
+  x.SetRequiresGrad(true, Tensor::FromVector<double>({nan, nan}, {2}));
+  x.ZeroGrad();
+  Sum(Scale(x, 3.0)).Backward();
+  EXPECT_EQ(x.grad().ToVector<double>(), (std::vector<double>{3.0, 3.0}));
+  Sum(Scale(x, 3.0)).Backward();
+  EXPECT_EQ(x.grad().ToVector<double>(), (std::vector<double>{6.0, 6.0}));
+
+  x.autograd()->grad.Fill(nan);  // stale contents, then marked zero and read before any pass
+  x.ZeroGrad();
+  EXPECT_EQ(x.grad().ToVector<double>(), (std::vector<double>{0.0, 0.0}));
+}
+
+// A first gradient of -0 is stored as +0, as zeroing the buffer and adding -0 to it would: the
+// optimizer sees the same bits as before ZeroGrad skipped the fill.
+TEST(Autograd, FirstGradientAfterZeroGradIsWrittenAsGPlusZero) {
+  Tensor x = Leaf({2.0}, {1});
+  Sum(Scale(x, 3.0)).Backward();
+  x.ZeroGrad();
+  Sum(Scale(x, -0.0)).Backward();  // d/dx (-0 x) = -0
+  EXPECT_EQ(x.grad().item(), 0.0);
+  EXPECT_FALSE(std::signbit(x.grad().item()));
+}
+
 TEST(Autograd, DiamondGraphOrdersNodesCorrectly) {
   // y = exp(x); loss = sum(y * y + y): both branches must reach y before y's node runs.
   Tensor x = Leaf({0.5}, {1});

@@ -17,6 +17,32 @@ void QuadraticBackward(Parameters& params) {
   Scale(Sum(Square(params[0])), 0.5).Backward();
 }
 
+// A parameter that no backward pass reaches after ZeroGrad reads as zero in the flat buffer, even
+// though its part of the buffer still holds the previous step's gradient: the optimizer must not
+// apply that gradient twice.
+TEST(Optim, ParameterWithoutAGradientThisStepReadsZero) {
+  Parameters params;
+  params.Declare("a", {3}, Init::Constant(2.0));
+  params.Declare("b", {2}, Init::Constant(-1.0));
+  params.Allocate(Device::Cpu(), 1);
+  auto both_then_a_only = [&] {
+    params.ZeroGrad();
+    Sum(Add(Sum(Square(params[0])), Sum(Square(params[1])))).Backward();
+    ASSERT_EQ(params[1].grad().ToVector<float>(), (std::vector<float>{-2.0f, -2.0f}));
+    params.ZeroGrad();
+    Sum(Square(params[0])).Backward();  // b takes no part
+  };
+  // Read through the flat buffer, as the optimizer and clipping do: a's gradient is 2 a = 4 in
+  // each of 3 places, b's 0, the padding 0.
+  both_then_a_only();
+  float sum_sq = 0.0f;
+  for (float g : params.flat_grads().ToVector<float>()) sum_sq += g * g;
+  EXPECT_EQ(sum_sq, 48.0f);
+  // Read through b's own gradient.
+  both_then_a_only();
+  EXPECT_EQ(params[1].grad().ToVector<float>(), (std::vector<float>{0.0f, 0.0f}));
+}
+
 TEST(Optim, AdamFirstStepsMoveByTheLearningRate) {
   Parameters params;
   params.Declare("p", {3}, Init::Constant(2.0));

@@ -73,8 +73,10 @@ void BinaryCpu(BinaryOp op, int64_t n, const T* a, const T* b, T* c) {
 template <typename T>
 void AxpbyCpu(int64_t n, T a, const T* x, T b, T* y) {
   // x, y: (n)
-  // b == 0 means "overwrite": y may be uninitialized memory, and 0 * NaN would be NaN.
-  if (b == T(0)) return ForEach(n, [&](int64_t i) { y[i] = a * x[i]; });
+  // b == 0 means "overwrite": y may be uninitialized memory, and 0 * NaN would be NaN. The result
+  // is a x + 0, as if y held +0: bit for bit what a fill with 0 and then a x + y would give
+  // (-0 included), which is how autograd writes a leaf's first gradient after ZeroGrad.
+  if (b == T(0)) return ForEach(n, [&](int64_t i) { y[i] = a * x[i] + T(0); });
   ForEach(n, [&](int64_t i) { y[i] = a * x[i] + b * y[i]; });
 }
 

@@ -65,10 +65,11 @@ __global__ void BinaryKernel(BinaryOp op, int64_t n, const float* a, const float
 }
 
 __global__ void AxpbyKernel(int64_t n, float a, const float* x, float b, float* y) {
-  // x, y: (n). With b == 0, y is never read: it may be uninitialized, and 0 * NaN is NaN.
+  // x, y: (n). With b == 0, y is never read: it may be uninitialized, and 0 * NaN is NaN. The
+  // result is then a x + 0, as on the CPU: what y = +0 would give, -0 included.
   const int64_t stride = static_cast<int64_t>(gridDim.x) * blockDim.x;
   for (int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += stride)
-    y[i] = b == 0.0f ? a * x[i] : a * x[i] + b * y[i];
+    y[i] = b == 0.0f ? a * x[i] + 0.0f : a * x[i] + b * y[i];
 }
 
 template <typename T>
