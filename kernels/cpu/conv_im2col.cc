@@ -4,7 +4,7 @@
 //
 // B batch, C input channels, K output channels, H x W input, OH x OW output, KH x KW kernel,
 // s stride, p padding; CKK = C KH KW (one patch), P = OH OW (one output image). The batch is
-// processed in chunks of n images, n chosen so a chunk's column matrix stays near kColBudget:
+// processed in chunks of n images, n chosen so a chunk's column matrix stays near a budget (below):
 //   col: (CKK, n P)   col[(c, kh, kw), (b, oh, ow)] = x[b, c, oh s - p + kh, ow s - p + kw] or 0
 //   forward:         y'  (K, n P)   = w (K, CKK) col                y = y' reordered to (n, K, P)
 //   backward-input:  col (CKK, n P) = w^T dy'                       dx = col2im(col)
@@ -18,12 +18,7 @@
 // So the result is the same for any thread count.
 #include <algorithm>
 #include <cstddef>
-#include <cstdint>
 #include <vector>
-
-#if defined(__AVX512F__)
-#include <immintrin.h>
-#endif
 
 #include "kernels/conv.h"
 #include "kernels/gemm.h"
@@ -31,17 +26,26 @@
 namespace latent::kernels {
 namespace {
 
-// 4 Mi floats (16 MiB) of column matrix per chunk: the MNIST conv layers at batch 128 fit in one
-// chunk (the largest, 32 -> 64 channels with 4 x 4 kernels on 7 x 7 outputs, needs 3.2 Mi), while
-// a large evaluation batch does not ask for gigabytes.
-constexpr int64_t kColBudget = int64_t{1} << 22;
+// Floats of column matrix per chunk of images. im2col and col2im only move data, so their time
+// is the column matrix's trip through memory: the forward and the input gradient take chunks small
+// enough (128 Ki floats, 512 KiB) that im2col writes the matrix into the core's L2 and the GEMM
+// reads it back from there, instead of both streaming megabytes through L3 (one chunk per batch
+// made these passes a third of a conv-vae step). Their results do not depend on the chunking: each
+// output column is its own sum.
+// The weight gradient sums over every image, chunk after chunk and, inside a chunk, in the GEMM's
+// depth blocks, so where chunks split changes its rounding. It keeps 4 Mi floats (16 MiB) a chunk:
+// the MNIST conv layers at batch 128 fit in one chunk (the largest, 32 -> 64 channels with 4 x 4
+// kernels on 7 x 7 outputs, needs 3.2 Mi), while a large evaluation batch does not ask for
+// gigabytes.
+constexpr int64_t kColumnsChunkFloats = int64_t{1} << 17;
+constexpr int64_t kWeightChunkFloats = int64_t{1} << 22;
 
 // Below this many elements moved, waking the thread team costs about as much as the copy.
 constexpr int64_t kParallelMin = int64_t{1} << 16;
 
-int64_t ImagesPerChunk(const ConvShape& s) {
+int64_t ImagesPerChunk(const ConvShape& s, int64_t budget) {
   const int64_t per_image = s.in_channels * s.kernel_h * s.kernel_w * s.out_h * s.out_w;
-  return std::clamp<int64_t>(kColBudget / std::max<int64_t>(per_image, 1), 1,
+  return std::clamp<int64_t>(budget / std::max<int64_t>(per_image, 1), 1,
                              std::max<int64_t>(s.batch, 1));
 }
 
@@ -67,69 +71,6 @@ Inside InsideRange(int64_t out, int64_t in, int64_t k, int64_t stride, int64_t p
   return {lo, std::max(lo, hi)};
 }
 
-// The inner loops of im2col and col2im move one output row's inside run: n elements that lie
-// `stride` apart in the image and side by side in col. The MNIST models' convs have stride 2 and
-// runs of 7 or 14; element by element, these moves took a third of a conv-vae training step
-// (docs/performance.md). With AVX-512, a stride-2 run of up to 16 elements is two masked loads,
-// one permute and one masked store: the masks keep every access inside the run, and each element
-// is copied, or gets the same single addition, as in the scalar loop, so results are unchanged
-// bit for bit. Other strides take the scalar loop.
-#if defined(__AVX512F__)
-// The mask of lanes [0, k), k in [0, 16].
-inline __mmask16 FirstLanes(int64_t k) { return static_cast<__mmask16>((1u << k) - 1); }
-#endif
-
-// dst[i] = src[i * stride] for i < n.
-inline void GatherRun(const float* src, int64_t stride, int64_t n, float* dst) {
-  if (stride == 1) {
-    std::copy(src, src + n, dst);
-    return;
-  }
-#if defined(__AVX512F__)
-  if (stride == 2) {
-    const __m512i evens =
-        _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
-    for (; n > 0; n -= 16, src += 32, dst += 16) {
-      const int64_t m = std::min<int64_t>(n, 16), span = 2 * m - 1;  // src[0 .. 2 (m - 1)]
-      const __m512 lo = _mm512_maskz_loadu_ps(FirstLanes(std::min<int64_t>(span, 16)), src);
-      const __m512 hi =
-          _mm512_maskz_loadu_ps(FirstLanes(std::max<int64_t>(span - 16, 0)), src + 16);
-      _mm512_mask_storeu_ps(dst, FirstLanes(m), _mm512_permutex2var_ps(lo, evens, hi));
-    }
-    return;
-  }
-#endif
-  for (int64_t i = 0; i < n; ++i) dst[i] = src[i * stride];
-}
-
-// dst[i * stride] += src[i] for i < n.
-inline void ScatterAddRun(const float* src, int64_t stride, int64_t n, float* dst) {
-#if defined(__AVX512F__)
-  if (stride == 2) {
-    // Element i goes to lane 2 i of the 32 destination floats: lanes 0, 2, .. of each half.
-    const __m512i to_low = _mm512_setr_epi32(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7);
-    const __m512i to_high =
-        _mm512_setr_epi32(8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13, 14, 14, 15, 15);
-    const __mmask16 even = 0x5555;
-    for (; n > 0; n -= 16, src += 16, dst += 32) {
-      const int64_t m = std::min<int64_t>(n, 16), span = 2 * m - 1;  // dst[0 .. 2 (m - 1)]
-      const __m512 v = _mm512_maskz_loadu_ps(FirstLanes(m), src);
-      const __mmask16 lo = FirstLanes(std::min<int64_t>(span, 16)) & even;
-      const __mmask16 hi = FirstLanes(std::max<int64_t>(span - 16, 0)) & even;
-      // Only the even lanes are loaded, added and stored: the odd ones belong to other taps.
-      _mm512_mask_storeu_ps(
-          dst, lo,
-          _mm512_add_ps(_mm512_maskz_loadu_ps(lo, dst), _mm512_permutex2var_ps(v, to_low, v)));
-      _mm512_mask_storeu_ps(dst + 16, hi,
-                            _mm512_add_ps(_mm512_maskz_loadu_ps(hi, dst + 16),
-                                          _mm512_permutex2var_ps(v, to_high, v)));
-    }
-    return;
-  }
-#endif
-  for (int64_t i = 0; i < n; ++i) dst[i * stride] += src[i];
-}
-
 // col: (CKK, n P) from x: (n, C, H, W). One thread per row of col (a (c, kh, kw) tap), which it
 // writes left to right: zeros where the tap reads padding, x elsewhere.
 void Im2col(const ConvShape& s, int64_t n, const float* x, float* col) {
@@ -150,7 +91,7 @@ void Im2col(const ConvShape& s, int64_t n, const float* x, float* col) {
         }
         const float* in = plane + (oh * s.stride - s.padding + kh) * W;  // (W)
         std::fill(out, out + cs.lo, 0.0f);
-        GatherRun(in + cs.lo * s.stride - s.padding + kw, s.stride, cs.hi - cs.lo, out + cs.lo);
+        for (int64_t ow = cs.lo; ow < cs.hi; ++ow) out[ow] = in[ow * s.stride - s.padding + kw];
         std::fill(out + cs.hi, out + OW, 0.0f);
       }
     }
@@ -177,8 +118,8 @@ void Col2im(const ConvShape& s, int64_t n, const float* col, const float* bias, 
           const float* src = col + ((c * KH + kh) * KW + kw) * cols + b * OH * OW;  // (OH, OW)
           for (int64_t oh = rows.lo; oh < rows.hi; ++oh) {
             float* out = plane + (oh * s.stride - s.padding + kh) * W;  // (W)
-            ScatterAddRun(src + oh * OW + cs.lo, s.stride, cs.hi - cs.lo,
-                          out + cs.lo * s.stride - s.padding + kw);
+            for (int64_t ow = cs.lo; ow < cs.hi; ++ow)
+              out[ow * s.stride - s.padding + kw] += src[oh * OW + ow];
           }
         }
       }
@@ -213,7 +154,7 @@ void FromChannelRows(int64_t n, int64_t K, int64_t P, const float* src, const fl
 void Conv2dForwardIm2colCpu(const ConvShape& s, const float* x, const float* w, const float* bias,
                             float* y) {
   const int64_t ckk = s.in_channels * s.kernel_h * s.kernel_w, P = s.out_h * s.out_w;
-  const int64_t K = s.out_channels, chunk = ImagesPerChunk(s);
+  const int64_t K = s.out_channels, chunk = ImagesPerChunk(s, kColumnsChunkFloats);
   float* col = Scratch(0, ckk * chunk * P);
   float* y_rows = Scratch(1, K * chunk * P);
   for (int64_t b0 = 0; b0 < s.batch; b0 += chunk) {
@@ -228,7 +169,7 @@ void Conv2dForwardIm2colCpu(const ConvShape& s, const float* x, const float* w, 
 void Conv2dBackwardInputIm2colCpu(const ConvShape& s, const float* dy, const float* w,
                                   const float* bias, float* dx) {
   const int64_t ckk = s.in_channels * s.kernel_h * s.kernel_w, P = s.out_h * s.out_w;
-  const int64_t K = s.out_channels, chunk = ImagesPerChunk(s);
+  const int64_t K = s.out_channels, chunk = ImagesPerChunk(s, kColumnsChunkFloats);
   float* col = Scratch(0, ckk * chunk * P);
   float* dy_rows = Scratch(1, K * chunk * P);
   for (int64_t b0 = 0; b0 < s.batch; b0 += chunk) {
@@ -242,7 +183,7 @@ void Conv2dBackwardInputIm2colCpu(const ConvShape& s, const float* dy, const flo
 
 void Conv2dBackwardWeightIm2colCpu(const ConvShape& s, const float* x, const float* dy, float* dw) {
   const int64_t ckk = s.in_channels * s.kernel_h * s.kernel_w, P = s.out_h * s.out_w;
-  const int64_t K = s.out_channels, chunk = ImagesPerChunk(s);
+  const int64_t K = s.out_channels, chunk = ImagesPerChunk(s, kWeightChunkFloats);
   if (s.batch == 0) {  // an empty sum; the loop below would leave dw unwritten
     std::fill(dw, dw + K * ckk, 0.0f);
     return;
@@ -254,8 +195,8 @@ void Conv2dBackwardWeightIm2colCpu(const ConvShape& s, const float* x, const flo
     Im2col(s, n, x + b0 * s.in_channels * s.in_h * s.in_w, col);
     ToChannelRows(n, K, P, dy + b0 * K * P, dy_rows);
     // dw (K, CKK) (+)= dy' (K, n P) col^T (n P, CKK): the first chunk writes, later ones add.
-    GemmCpu(false, true, K, ckk, n * P, 1.0f, dy_rows, n * P, col, n * P, b0 == 0 ? 0.0f : 1.0f, dw,
-            ckk);
+    GemmCpu(false, true, K, ckk, n * P, 1.0f, dy_rows, n * P, col, n * P,
+            b0 == 0 ? 0.0f : 1.0f, dw, ckk);
   }
 }
 
