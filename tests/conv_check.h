@@ -31,9 +31,9 @@ struct ConvCase {
 // and kernels, strides that leave rows unused or pixels no kernel tap reaches, output padding,
 // no bias, a single pixel, kernel rows that only ever read padding); and a conv whose column
 // matrix exceeds the im2col paths' per-chunk budget from batch `chunk_batch` on (1.6 million
-// floats an image: CPU weight-gradient chunks hold 2 images, CUDA chunks 20), so several chunks
-// and the accumulation of dw across them are exercised. (The CPU's forward and input-gradient
-// chunks are smaller, 128 Ki floats: the MNIST layers at batch 16 already take several.)
+// floats an image: CPU chunks hold 2 images, CUDA chunks 20), so several chunks and the
+// accumulation of dw across them are exercised. (On one thread the CPU's forward and input-gradient
+// chunks hold 128 Ki floats: there the MNIST layers at batch 16 take several too.)
 inline std::vector<ConvCase> ConvCases(int64_t mnist_batch, int64_t chunk_batch) {
   const int64_t B = mnist_batch;
   return {

@@ -20,25 +20,30 @@
 #include <cstddef>
 #include <vector>
 
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
 #include "kernels/conv.h"
 #include "kernels/gemm.h"
 
 namespace latent::kernels {
 namespace {
 
-// Floats of column matrix per chunk of images. im2col and col2im only move data, so their time
-// is the column matrix's trip through memory: the forward and the input gradient take chunks small
-// enough (128 Ki floats, 512 KiB) that im2col writes the matrix into the core's L2 and the GEMM
-// reads it back from there, instead of both streaming megabytes through L3 (one chunk per batch
-// made these passes a third of a conv-vae step). Their results do not depend on the chunking: each
-// output column is its own sum.
-// The weight gradient sums over every image, chunk after chunk and, inside a chunk, in the GEMM's
-// depth blocks, so where chunks split changes its rounding. It keeps 4 Mi floats (16 MiB) a chunk:
-// the MNIST conv layers at batch 128 fit in one chunk (the largest, 32 -> 64 channels with 4 x 4
-// kernels on 7 x 7 outputs, needs 3.2 Mi), while a large evaluation batch does not ask for
-// gigabytes.
-constexpr int64_t kColumnsChunkFloats = int64_t{1} << 17;
-constexpr int64_t kWeightChunkFloats = int64_t{1} << 22;
+// Floats of column matrix per chunk of images: 4 Mi (16 MiB). The MNIST conv layers at batch 128
+// fit in one chunk (the largest, 32 -> 64 channels with 4 x 4 kernels on 7 x 7 outputs, needs
+// 3.2 Mi), while a large evaluation batch does not ask for gigabytes.
+constexpr int64_t kChunkFloats = int64_t{1} << 22;
+// On one thread the forward and the input gradient take chunks of 128 Ki floats (512 KiB)
+// instead. im2col and col2im only move data, so their time is the column matrix's trip through
+// memory; a chunk this small is written into the core's L2 and read back from there by the GEMM,
+// where a whole batch's 12.8 MB streams through L3 twice (a third of a 1-thread conv-vae step).
+// With more threads the whole batch stays one chunk: the narrower GEMMs of small chunks split
+// worse across threads, and the 2-thread conv-vae step measured about 5% slower with them.
+// Either way the results are the same: each output column is its own sum. The weight gradient
+// sums over every image, chunk after chunk and, inside a chunk, in the GEMM's depth blocks, so
+// where its chunks split would change its rounding: it always takes kChunkFloats.
+constexpr int64_t kSingleThreadChunkFloats = int64_t{1} << 17;
 
 // Below this many elements moved, waking the thread team costs about as much as the copy.
 constexpr int64_t kParallelMin = int64_t{1} << 16;
@@ -47,6 +52,14 @@ int64_t ImagesPerChunk(const ConvShape& s, int64_t budget) {
   const int64_t per_image = s.in_channels * s.kernel_h * s.kernel_w * s.out_h * s.out_w;
   return std::clamp<int64_t>(budget / std::max<int64_t>(per_image, 1), 1,
                              std::max<int64_t>(s.batch, 1));
+}
+
+// The forward's and the input gradient's budget (see kSingleThreadChunkFloats).
+int64_t ColumnsChunkFloats() {
+#ifdef _OPENMP
+  if (omp_get_max_threads() > 1) return kChunkFloats;
+#endif
+  return kSingleThreadChunkFloats;
 }
 
 // Per-thread scratch floats kept from call to call (slot 0: the column matrix, slot 1: the channel
@@ -154,7 +167,7 @@ void FromChannelRows(int64_t n, int64_t K, int64_t P, const float* src, const fl
 void Conv2dForwardIm2colCpu(const ConvShape& s, const float* x, const float* w, const float* bias,
                             float* y) {
   const int64_t ckk = s.in_channels * s.kernel_h * s.kernel_w, P = s.out_h * s.out_w;
-  const int64_t K = s.out_channels, chunk = ImagesPerChunk(s, kColumnsChunkFloats);
+  const int64_t K = s.out_channels, chunk = ImagesPerChunk(s, ColumnsChunkFloats());
   float* col = Scratch(0, ckk * chunk * P);
   float* y_rows = Scratch(1, K * chunk * P);
   for (int64_t b0 = 0; b0 < s.batch; b0 += chunk) {
@@ -169,7 +182,7 @@ void Conv2dForwardIm2colCpu(const ConvShape& s, const float* x, const float* w, 
 void Conv2dBackwardInputIm2colCpu(const ConvShape& s, const float* dy, const float* w,
                                   const float* bias, float* dx) {
   const int64_t ckk = s.in_channels * s.kernel_h * s.kernel_w, P = s.out_h * s.out_w;
-  const int64_t K = s.out_channels, chunk = ImagesPerChunk(s, kColumnsChunkFloats);
+  const int64_t K = s.out_channels, chunk = ImagesPerChunk(s, ColumnsChunkFloats());
   float* col = Scratch(0, ckk * chunk * P);
   float* dy_rows = Scratch(1, K * chunk * P);
   for (int64_t b0 = 0; b0 < s.batch; b0 += chunk) {
@@ -183,7 +196,7 @@ void Conv2dBackwardInputIm2colCpu(const ConvShape& s, const float* dy, const flo
 
 void Conv2dBackwardWeightIm2colCpu(const ConvShape& s, const float* x, const float* dy, float* dw) {
   const int64_t ckk = s.in_channels * s.kernel_h * s.kernel_w, P = s.out_h * s.out_w;
-  const int64_t K = s.out_channels, chunk = ImagesPerChunk(s, kWeightChunkFloats);
+  const int64_t K = s.out_channels, chunk = ImagesPerChunk(s, kChunkFloats);
   if (s.batch == 0) {  // an empty sum; the loop below would leave dw unwritten
     std::fill(dw, dw + K * ckk, 0.0f);
     return;
