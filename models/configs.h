@@ -206,6 +206,17 @@ struct VampVaeConfig {
 };
 std::unique_ptr<Model> MakeVampVae(const VampVaeConfig& config, const ModelShape& shape);
 
+// gmm-vae: vae's network with a learned Gaussian-mixture prior, K components with their own
+// weights, means and variances (models/vae/gmm_vae.cc).
+struct GmmVaeConfig {
+  VaeConfig vae;             // latent-dim, hidden and the likelihood (the KL weight stays 1)
+  int64_t components = 10;   // K: one per digit class on MNIST
+
+  static std::vector<HyperParamSpec> Specs();
+  static GmmVaeConfig FromValues(const HyperParams& values);
+};
+std::unique_ptr<Model> MakeGmmVae(const GmmVaeConfig& config, const ModelShape& shape);
+
 // conv-vae: conv-ae's trunk with a Gaussian posterior.
 struct ConvVaeConfig {
   int64_t latent_dim = 20;

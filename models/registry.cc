@@ -29,6 +29,7 @@ const std::vector<ModelInfo>& ModelRegistry() {
       ConvVaeInfo(),
       IwaeInfo(),
       VampVaeInfo(),
+      GmmVaeInfo(),
   };
   return registry;
 }

@@ -18,5 +18,6 @@ ModelInfo ConvAeInfo();          // models/ae/conv_ae.cc
 ModelInfo ConvVaeInfo();         // models/vae/conv_vae.cc
 ModelInfo IwaeInfo();            // models/vae/iwae.cc
 ModelInfo VampVaeInfo();         // models/vae/vamp_vae.cc
+ModelInfo GmmVaeInfo();          // models/vae/gmm_vae.cc
 
 }  // namespace latent

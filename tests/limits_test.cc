@@ -69,20 +69,22 @@ TEST(Limits, ModelSizesOutsideTheirRangesNameTheHyperparameter) {
   const ModelShape shape;
   for (const char* name : {"ae", "overcomplete-ae", "deep-ae", "sparse-ae", "denoising-ae",
                            "contractive-ae", "conv-ae", "vae", "beta-vae", "cvae", "conv-vae",
-                           "iwae", "vamp-vae"}) {
+                           "iwae", "vamp-vae", "gmm-vae"}) {
     SCOPED_TRACE(name);
     ExpectErrorContaining([&] { MakeModel(name, shape, {"latent-dim=65537"}); },
                           {"--latent-dim expects an integer in [1, 65536], found '65537'"});
     ExpectErrorContaining([&] { MakeModel(name, shape, {"latent-dim=100000"}); },
                           {"--latent-dim", "'100000'"});
   }
-  for (const char* name : {"vae", "beta-vae", "cvae", "iwae", "vamp-vae"})
+  for (const char* name : {"vae", "beta-vae", "cvae", "iwae", "vamp-vae", "gmm-vae"})
     ExpectErrorContaining([&] { MakeModel(name, shape, {"hidden=65537"}); },
                           {"--hidden expects an integer in [1, 65536], found '65537'"});
   ExpectErrorContaining([&] { MakeModel("iwae", shape, {"samples=0"}); },
                         {"--samples expects an integer in [1, 5000], found '0'"});
   ExpectErrorContaining([&] { MakeModel("vamp-vae", shape, {"pseudo-inputs=65537"}); },
                         {"--pseudo-inputs expects an integer in [1, 65536], found '65537'"});
+  ExpectErrorContaining([&] { MakeModel("gmm-vae", shape, {"components=0"}); },
+                        {"--components expects an integer in [1, 65536], found '0'"});
   for (const char* name : {"conv-ae", "conv-vae"})
     ExpectErrorContaining([&] { MakeModel(name, shape, {"channels=1025"}); },
                           {"--channels expects an integer in [1, 1024], found '1025'"});

@@ -73,6 +73,7 @@ std::vector<Family> Defaults() {
       {"conv-vae", [](const ModelShape& s) { return MakeConvVae(ConvVaeConfig(), s); }},
       {"iwae", [](const ModelShape& s) { return MakeIwae(IwaeConfig(), s); }},
       {"vamp-vae", [](const ModelShape& s) { return MakeVampVae(VampVaeConfig(), s); }},
+      {"gmm-vae", [](const ModelShape& s) { return MakeGmmVae(GmmVaeConfig(), s); }},
   };
 }
 
@@ -220,6 +221,13 @@ TEST(ModelConfig, EverySettingReadsFromTextAsWrittenInCpp) {
   vamp.pseudo_inputs = 3;
   ExpectSameAsText(MakeVampVae(vamp, shape), "vamp-vae",
                    {"latent-dim=2", "hidden=5", "pseudo-inputs=3"}, shape);
+
+  GmmVaeConfig gmm;
+  gmm.vae.latent_dim = 2;
+  gmm.vae.hidden = 5;
+  gmm.components = 4;
+  ExpectSameAsText(MakeGmmVae(gmm, shape), "gmm-vae",
+                   {"latent-dim=2", "hidden=5", "components=4"}, shape);
 }
 
 // The typed settings change the model: a wider code, a learned variance, a deeper stack.
@@ -264,6 +272,7 @@ TEST(ModelConfig, SpecsShowTheDefaultsAsText) {
   EXPECT_EQ(default_of("iwae", "samples"), "5");
   EXPECT_EQ(default_of("iwae", "beta"), "(not declared)");
   EXPECT_EQ(default_of("vamp-vae", "pseudo-inputs"), "500");
+  EXPECT_EQ(default_of("gmm-vae", "components"), "10");
   // The shortest text that reads back as the same double.
   EXPECT_EQ(HyperParamText(1e-3), "0.001");
   EXPECT_EQ(HyperParamText(0.1 + 0.2), "0.30000000000000004");

@@ -49,7 +49,7 @@ INSTANTIATE_TEST_SUITE_P(Registry, ModelGradCheck,
                          ::testing::Values("ae", "vae", "beta-vae", "cvae", "conv-ae", "conv-vae",
                                            "overcomplete-ae", "deep-ae", "sparse-ae",
                                            "denoising-ae", "contractive-ae", "iwae",
-                                           "vamp-vae"),
+                                           "vamp-vae", "gmm-vae"),
                          [](const auto& info) {
                            std::string name = info.param;  // gtest names allow no '-'
                            for (char& ch : name) ch = ch == '-' ? '_' : ch;

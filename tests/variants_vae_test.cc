@@ -129,7 +129,7 @@ TEST(VariantKlSchedule, EveryVaeWarmsUpItsKl) {
   const Tensor x = RandomUniform({4, kMnist.features()}, 3, 0, DType::kF64);
   const Tensor labels = Tensor::FromVector<int32_t>({0, 1, 2, 3}, {4});
   const std::vector<std::string> warmup = {"latent-dim=3", "schedule=linear", "warmup-steps=8"};
-  for (const char* name : {"vae", "cvae", "conv-vae", "vamp-vae"}) {
+  for (const char* name : {"vae", "cvae", "conv-vae", "vamp-vae", "gmm-vae"}) {
     std::vector<std::string> overrides = warmup;
     overrides.push_back(std::string(name) == "conv-vae" ? "channels=2" : "hidden=16");
     if (std::string(name) == "vamp-vae") overrides.push_back("pseudo-inputs=3");
@@ -139,7 +139,8 @@ TEST(VariantKlSchedule, EveryVaeWarmsUpItsKl) {
     const auto weight_at = [&](uint64_t step, bool training) {
       const LossOutput out = model->Loss(x, labels, {1, step, training});
       const double recon = out.parts.at(0).second.item(), kl = out.parts.at(1).second.item();
-      // A KL of 0 would let any weight pass (vamp-vae's is a one-sample estimate, of either sign).
+      // A KL of 0 would let any weight pass (vamp-vae's and gmm-vae's are one-sample estimates,
+      // of either sign).
       EXPECT_GT(std::abs(kl), 1e-3) << name;
       return (out.loss.item() - recon) / kl;
     };

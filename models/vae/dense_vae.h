@@ -1,5 +1,6 @@
 // The fully connected VAE of models/vae/vae.cc (784-400-20, the PyTorch example's network), which
-// vae, beta-vae, cvae and iwae build through MakeDenseVae, and vamp-vae extends with its prior.
+// vae, beta-vae, cvae and iwae build through MakeDenseVae, and vamp-vae and gmm-vae extend with
+// their priors.
 #pragma once
 
 #include <cstdint>

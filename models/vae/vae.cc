@@ -18,7 +18,8 @@
 //
 // The same network serves beta-vae (models/vae/beta_vae.cc: a weighted, scheduled KL), cvae
 // (models/vae/cvae.cc: one-hot labels appended to x and to z) and iwae (models/vae/iwae.cc: the
-// importance-weighted bound); vamp-vae (models/vae/vamp_vae.cc) extends it with its prior. The
+// importance-weighted bound); vamp-vae (models/vae/vamp_vae.cc) and gmm-vae
+// (models/vae/gmm_vae.cc) extend it with their priors. The
 // loss itself is models/vae/vae_core.cc.
 #include "models/vae/dense_vae.h"
 

@@ -76,9 +76,11 @@ class VaeCore : public Model {
   static uint64_t ImportanceNoiseOffset(int64_t sample);
 
   // log p(z), one per row of z (N, latent): the prior of the loss, of the importance weights and
-  // of Sample. N(0, I) here; vamp-vae's is a mixture. A subclass that overrides it overrides
-  // standard_prior() and SamplePrior() too.
+  // of Sample. N(0, I) here; vamp-vae's and gmm-vae's are mixtures. A subclass that overrides
+  // it overrides standard_prior() and SamplePrior() too.
   virtual Tensor LogPrior(const Tensor& z);
+  // n codes (n, latent) from p(z), drawn from the Philox streams (seed, kSample, ...).
+  virtual Tensor SamplePrior(int64_t n, uint64_t seed);
 
  protected:
   // conditional_classes > 0 makes the model conditional (Condition() appends one-hot labels);
@@ -97,8 +99,6 @@ class VaeCore : public Model {
   // the importance weights drop the log 2 pi terms that q and p share. Otherwise the KL is the
   // one-sample estimate log q(z|x) - LogPrior(z) at the reconstruction's z.
   virtual bool standard_prior() const { return true; }
-  // n codes (n, latent) from p(z), drawn from the Philox streams (seed, kSample, ...).
-  virtual Tensor SamplePrior(int64_t n, uint64_t seed);
   // log p(z) + latent/2 log 2 pi, per row: the part of log p(z) - log q(z|x) that depends on the
   // prior, with the log 2 pi terms of q cancelled (for N(0, I): -1/2 sum_d z_d^2).
   Tensor LogPriorWithoutNormalizer(const Tensor& z);

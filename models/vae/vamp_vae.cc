@@ -5,12 +5,8 @@
 //   loss   = -log p(x|z) + log q(z|x) - log p(z),   z = mu(x) + exp(logvar(x)/2) eps
 //
 // The KL has no closed form against a mixture, so it is the one-sample estimate at the z that the
-// reconstruction uses (VaeCore::Loss). log p(z) for N codes against K components is one GEMM:
-//
-//   log N(z; m_k, v_k) = -1/2 [ sum_d z_d^2 / v_kd - 2 z_d m_kd / v_kd + m_kd^2 / v_kd + log v_kd
-//                               + log 2 pi ]
-//                      = -1/2 ( [z^2 | z] [1/v_k | -2 m_k / v_k]^T + c_k )
-//   log p(z) = RowLogSumExp over k of those (N, K) values - log K
+// reconstruction uses (VaeCore::Loss). log p(z) for N codes against K components is one GEMM
+// (models/vae/mixture_prior.h).
 //
 // Sampling picks a pseudo-input uniformly and draws from its posterior.
 //
@@ -28,12 +24,11 @@
 #include "core/random.h"
 #include "models/configs.h"
 #include "models/vae/dense_vae.h"
+#include "models/vae/mixture_prior.h"
 #include "models/variants.h"
 
 namespace latent {
 namespace {
-
-constexpr double kLog2Pi = 1.8378770664093454836;
 
 class VampVae : public DenseVae {
  public:
@@ -45,14 +40,8 @@ class VampVae : public DenseVae {
   }
 
   Tensor LogPrior(const Tensor& z) override {
-    const int64_t D = z.size(1);
     const Posterior c = Encoder(PseudoInputs(), Tensor());  // (K, D) each
-    const Tensor precision = Exp(Scale(c.logvar, -1.0));    // 1 / v: (K, D)
-    const Tensor w = Concat(precision, Scale(Mul(c.mu, precision), -2.0));  // (K, 2D)
-    const Tensor offset = AddScalar(RowSum(Add(Mul(Square(c.mu), precision), c.logvar)),
-                                    static_cast<double>(D) * kLog2Pi);      // c_k: (K)
-    const Tensor log_components = Scale(Linear(Concat(Square(z), z), w, offset), -0.5);  // (N, K)
-    return AddScalar(RowLogSumExp(log_components), -std::log(static_cast<double>(components_)));
+    return MixtureLogDensity(z, c.mu, c.logvar, Tensor());
   }
 
  protected:
