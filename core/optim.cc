@@ -49,7 +49,9 @@ Adam::Adam(Parameters& params, double lr, double beta1, double beta2, double eps
   CheckHyper("learning rate", lr, 0.0, 1e6);
   CheckHyper("beta1", beta1, 0.0, 0.999999);
   CheckHyper("beta2", beta2, 0.0, 0.999999999);
-  CheckHyper("eps", eps, 0.0, 1.0);
+  // eps = 0 would divide 0 by 0 for a parameter whose gradient has always been zero, and would
+  // let the CPU kernel's flushing of subnormal moments (kernels/optim.h) divide by 0.
+  LATENT_CHECK(eps > 0.0 && eps <= 1.0, "eps must be in (0, 1], found ", eps);
   CheckHyper("weight decay", weight_decay, 0.0, 1.0);
   m_ = Tensor::Zeros(params.flat_values().shape(), DType::kF32, params.device());
   v_ = Tensor::Zeros(params.flat_values().shape(), DType::kF32, params.device());

@@ -25,6 +25,12 @@ struct AdamParams {
   float decay = 1.0f;
 };
 
+// The CPU kernels flush subnormal floats to zero (kernels/cpu/optim.cc: they cost a microcode
+// assist per operation on Intel cores); the CUDA kernels keep them (GPUs take subnormals at full
+// speed). So m, v and the velocity differ from IEEE arithmetic's only where IEEE's fall below
+// 2^-126, where the CPU's are 0, and p by at most lr 2^-126 / (c1 eps) (about 1e-33 at the
+// defaults) plus a rounding; tests/cpu_kernels_test.cc checks both.
+//
 // One parameter's updates, written once for the CPU and the CUDA kernels. velocity, m and v start
 // at zero: SGD's first step is then v = g, as in PyTorch, and Adam's c1, c2 undo that start's pull
 // towards zero.

@@ -9,7 +9,12 @@
 #include <functional>
 #include <limits>
 #include <random>
+#include <utility>
 #include <vector>
+
+#if defined(__SSE__)
+#include <xmmintrin.h>
+#endif
 
 #include "kernels/classify.h"
 #include "kernels/error.h"
@@ -452,6 +457,62 @@ TEST(OptimCpu, AdamCpuEqualsTheScalarFormulaBitForBit) {
       ASSERT_EQ(v, v_ref) << "step " << t;
     }
   }
+}
+
+// The CPU's Adam flushes subnormals to zero (kernels/optim.h), and IEEE arithmetic (AdamStep
+// called here, in a file run without flushing) keeps them. Each case puts one value into or
+// across the subnormal range, next to ordinary ones; the kernel must give 0 exactly where IEEE's
+// m or v is subnormal, and elsewhere m, v and p within one rounding of IEEE's: this file and the
+// kernel's compile the formula's products into FMAs differently, and the flush moves p by at most
+// lr 2^-126 / (c1 eps), ~1e-33 here, far below its ulp. (That the kernel's lanes equal its own
+// scalar code bit for bit is the test above.) Over 2^16 parameters, so that the threads' loop is
+// checked too; the caller's floating-point mode is left as it was.
+TEST(OptimCpu, AdamFlushesSubnormalMomentsAndOtherwiseKeepsIeeeResults) {
+  const float sub = 1e-39f;  // below 2^-126 ~ 1.18e-38
+  ASSERT_EQ(std::fpclassify(sub), FP_SUBNORMAL);
+  struct Case {
+    float p, g, m, v;
+  };
+  const std::vector<Case> cases = {
+      {0.5f, 0.0f, sub, sub},         // both moments subnormal, no gradient: they decay further
+      {0.5f, 0.0f, 2e-38f, 1e-30f},   // m just above 2^-126: 0.9 m is still normal
+      {0.5f, 0.0f, 1.2e-38f, 1e-30f}, // 0.9 m falls below 2^-126
+      {0.5f, 1e-20f, 0.0f, 0.0f},     // (1 - b2) g^2 = 1e-43 is subnormal; m = 1e-21 is not
+      {-0.25f, sub, 0.0f, 0.0f},      // a subnormal gradient
+      {sub, 1.0f, 0.0f, 0.0f},        // a subnormal parameter
+      {0.125f, -0.75f, 0.01f, 2e-4f}, // ordinary values
+  };
+  const int64_t n = (int64_t{1} << 16) + 3;
+  std::vector<float> p(n), g(n), m(n), v(n);
+  for (int64_t i = 0; i < n; ++i) {
+    const Case& c = cases[i % cases.size()];
+    p[i] = c.p, g[i] = c.g, m[i] = c.m, v[i] = c.v;
+  }
+  std::vector<float> p_ieee = p, m_ieee = m, v_ieee = v;
+  const AdamParams hp{1e-3f, 0.9f, 0.999f, 1e-8f, 1 - 0.9f * 0.9f, 1 - 0.999f * 0.999f};
+  for (int64_t i = 0; i < n; ++i) AdamStep(hp, g[i], p_ieee[i], m_ieee[i], v_ieee[i]);
+#if defined(__SSE__)
+  const unsigned mode = _mm_getcsr();
+#endif
+  AdamCpu(n, hp, p.data(), g.data(), m.data(), v.data());
+#if defined(__SSE__)
+  EXPECT_EQ(_mm_getcsr(), mode);
+#endif
+  const auto ulp = [](float x) { return std::nextafter(std::fabs(x), INFINITY) - std::fabs(x); };
+  int flushed = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    SCOPED_TRACE(i % cases.size());
+    for (const auto& [got, ieee] : {std::pair{m[i], m_ieee[i]}, std::pair{v[i], v_ieee[i]}}) {
+      if (std::fpclassify(ieee) == FP_SUBNORMAL) {
+        ASSERT_EQ(got, 0.0f) << "IEEE gives " << ieee;
+        ++flushed;
+      } else {
+        ASSERT_LE(std::fabs(got - ieee), ulp(ieee)) << got << " against IEEE's " << ieee;
+      }
+    }
+    ASSERT_LE(std::fabs(p[i] - p_ieee[i]), ulp(p_ieee[i])) << p[i] << " against " << p_ieee[i];
+  }
+  EXPECT_GT(flushed, 0) << "no case reached the subnormal range";
 }
 
 // The statistical tests below read fixed Philox streams, so they are deterministic; the bound

@@ -130,6 +130,7 @@ TEST(Optim, BadHyperparametersAreRejected) {
   EXPECT_THROW(Adam(params, -1e-3), Error);
   EXPECT_THROW(Adam(params, 1e-3, 1.0), Error);
   EXPECT_THROW(Adam(params, 1e-3, 0.9, 0.999, 1e-8, -0.1), Error);
+  EXPECT_THROW(Adam(params, 1e-3, 0.9, 0.999, 0.0), Error);
   EXPECT_THROW(Sgd(params, 0.1, 1.5), Error);
 }
 

@@ -1,8 +1,9 @@
 // latent bench: timings measured side by side in one process, reported as medians.
 //
 //   bench step   one training step (zero grads, forward, backward, Adam) of a model at a batch
-//                size, on the chosen device; median over --steps after --warmup steps. On a GPU,
-//                --gemm cublas times the same step with cuBLAS behind every matrix product.
+//                size, on the chosen device; median over --steps after --warmup steps, then the
+//                medians of its three phases over as many steps again. On a GPU, --gemm cublas
+//                times the same step with cuBLAS behind every matrix product.
 //   bench iwae   the importance-weighted log-likelihood estimate of `latent eval` (k samples per
 //                image, decoded in chunks) on the first test images, timed once from end to end.
 //   bench gemm   our GEMM at square sizes and at the VAE's shapes: on a GPU against cuBLAS (FP32),
@@ -57,7 +58,7 @@ double TimeMs(Device device, int warmup, int runs, Fn&& fn) {
 int BenchStep(const Args& args) {
   std::vector<FlagSpec> specs = {{"model", "vae", "model to time"},
                                  {"batch-size", "128", "examples per step"},
-                                 {"steps", "200", "timed steps"},
+                                 {"steps", "200", "timed steps (and as many again, phase by phase)"},
                                  {"warmup", "20", "untimed steps first"},
                                  {"data", "data/mnist", "IDX directory for the batch (random "
                                                         "pixels when it does not exist)"}};
@@ -83,13 +84,36 @@ int BenchStep(const Args& args) {
   model->params().Allocate(device, 1);
   Adam adam(model->params(), 1e-3);
   uint64_t step = 0;
-  const double ms = TimeMs(device, static_cast<int>(flags.GetInt("warmup", 0, 1000000)),
-                           static_cast<int>(flags.GetInt("steps", 1, 1000000)), [&] {
+  const int steps = static_cast<int>(flags.GetInt("steps", 1, 1000000));
+  const double ms = TimeMs(device, static_cast<int>(flags.GetInt("warmup", 0, 1000000)), steps,
+                           [&] {
                              adam.ZeroGrad();
                              LossOutput out = model->Loss(x, Tensor(), {1, step++, true});
                              out.loss.Backward();
                              adam.Step();
                            });
+  // Then as many steps again, the device synchronized after each phase (as the trainer's NVTX
+  // ranges split them): where the step's time goes, without a sampling profiler, which on a VM
+  // slows some passes more than others.
+  std::vector<double> phase_ms[3];
+  for (int i = 0; i < steps; ++i) {
+    const auto t0 = Clock::now();
+    LossOutput out = model->Loss(x, Tensor(), {1, step++, true});
+    Synchronize(device);
+    const auto t1 = Clock::now();
+    adam.ZeroGrad();
+    out.loss.Backward();
+    Synchronize(device);
+    const auto t2 = Clock::now();
+    adam.Step();
+    Synchronize(device);
+    const auto t3 = Clock::now();
+    phase_ms[0].push_back(std::chrono::duration<double, std::milli>(t1 - t0).count());
+    phase_ms[1].push_back(std::chrono::duration<double, std::milli>(t2 - t1).count());
+    phase_ms[2].push_back(std::chrono::duration<double, std::milli>(t3 - t2).count());
+  }
+  const double forward = Median(phase_ms[0]), backward = Median(phase_ms[1]),
+               optimizer = Median(phase_ms[2]);
   // The parameter count lets a peer's shape be checked against ours (bench/pytorch_vae.py).
   std::printf(
       "bench step: model %s (%lld parameters), batch %lld, device %s%s: "
@@ -99,6 +123,8 @@ int BenchStep(const Args& args) {
       device.is_cuda() ? (flags.Get("gemm") == "cublas" ? ", gemm cublas" : ", gemm latent") : "",
       ms);
   std::printf("step_ms %.4f\n", ms);
+  std::printf("phases_ms forward %.4f backward %.4f optimizer %.4f (optimizer %.1f%% of the three)\n",
+              forward, backward, optimizer, 100.0 * optimizer / (forward + backward + optimizer));
   return 0;
 }
 
