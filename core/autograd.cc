@@ -12,7 +12,14 @@ namespace latent {
 namespace {
 thread_local bool grad_enabled = true;
 thread_local TapeObserver* tape_observer = nullptr;
+// The running node's GradientDestination()s, set by RunBackward around each backward function.
+thread_local const std::vector<Tensor>* destinations = nullptr;
 }  // namespace
+
+Tensor GradientDestination(size_t input) {
+  return destinations != nullptr && input < destinations->size() ? (*destinations)[input]
+                                                                 : Tensor();
+}
 
 bool GradEnabled() { return grad_enabled; }
 NoGradGuard::NoGradGuard() : previous_(grad_enabled) { grad_enabled = false; }
@@ -112,9 +119,12 @@ void AccumulatePending(Tensor& slot, const Tensor& g) { slot = slot.defined() ? 
 // A leaf's gradient buffer is its own (a clone, or a view into the optimizer's flat gradient
 // buffer), so it accumulates in place: `+=` across backward passes until ZeroGrad. The first
 // contribution after ZeroGrad overwrites the stale buffer with g + 0, which is what zeroing it
-// and adding g would leave, bit for bit (-0 included), in one pass instead of two.
+// and adding g would leave, bit for bit (-0 included), in one pass instead of two; or it is
+// already there, written by the backward function (GradientDestination), and only marked.
 void AccumulateLeaf(AutogradMeta& leaf, const Tensor& g) {
-  if (!leaf.grad.defined()) {
+  if (leaf.grad_is_zero && g.raw_data() == leaf.grad.raw_data()) {
+    leaf.grad_is_zero = false;  // the backward function wrote it in place (GradientDestination)
+  } else if (!leaf.grad.defined()) {
     leaf.grad = g.Clone();
   } else if (leaf.grad_is_zero) {
     math::Axpby(1.0, g, 0.0, leaf.grad);
@@ -123,6 +133,36 @@ void AccumulateLeaf(AutogradMeta& leaf, const Tensor& g) {
     math::AddInPlace(leaf.grad, g);
   }
 }
+
+// GradientDestination() for each of a node's inputs: the gradient buffer of a leaf still zeroed
+// that appears once among them (twice, its two gradients would be written over each other).
+std::vector<Tensor> Destinations(const std::vector<Tensor>& inputs) {
+  std::vector<Tensor> out(inputs.size());
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    const Tensor& in = inputs[i];
+    if (!in.defined() || !in.requires_grad() || in.grad_fn()) continue;
+    const AutogradMeta& leaf = *in.autograd();
+    if (!leaf.grad.defined() || !leaf.grad_is_zero) continue;
+    const auto same = [&](const Tensor& other) {
+      return other.defined() && other.autograd() == in.autograd();
+    };
+    if (std::count_if(inputs.begin(), inputs.end(), same) == 1) out[i] = leaf.grad;
+  }
+  return out;
+}
+
+// Sets the running node's destinations, and restores the previous ones (a backward function may
+// itself run a backward pass) even when the function throws.
+class DestinationScope {
+ public:
+  explicit DestinationScope(const std::vector<Tensor>* d) : previous_(destinations) {
+    destinations = d;
+  }
+  ~DestinationScope() { destinations = previous_; }
+
+ private:
+  const std::vector<Tensor>* previous_;
+};
 
 // "<op> backward", the NVTX range of a node's backward pass (docs/profiling.md). Built once, so a
 // backward pass allocates no names.
@@ -160,8 +200,13 @@ void RunBackward(const Tensor& root) {
     std::vector<Tensor> grad_outputs = std::move(pending[node.get()]);
     pending.erase(node.get());
     grad_outputs.resize(node->num_outputs());
-    std::vector<Tensor> grad_inputs = node->RunBackward(grad_outputs);
     const std::vector<Tensor>& inputs = node->inputs();
+    const std::vector<Tensor> node_destinations = Destinations(inputs);
+    std::vector<Tensor> grad_inputs;
+    {
+      const DestinationScope scope(&node_destinations);
+      grad_inputs = node->RunBackward(grad_outputs);
+    }
     LATENT_CHECK(grad_inputs.size() == inputs.size(), "backward of op '", OpName(node->op()),
                  "' returned ", grad_inputs.size(), " gradients for ", inputs.size(), " inputs");
     if (tape_observer) tape_observer->OnBackward(*node, grad_outputs, grad_inputs);

@@ -73,6 +73,15 @@ Tensor Detach(const Tensor& t);
 // Runs the backward pass from `root` (one element) with d(root)/d(root) = 1.
 void RunBackward(const Tensor& root);
 
+// Inside a backward function: the buffer where it may write the gradient of input `input`
+// itself, or an undefined Tensor. It is defined when that input is a leaf whose gradient was
+// zeroed (ZeroGrad) and has not been reached since, and which appears once among the node's
+// inputs: its gradient then goes straight into place rather than into a temporary that the
+// engine copies over. A function that writes into it returns it as that input's gradient;
+// anything else it returns is accumulated as usual. (Linear's weight gradient uses it: the
+// largest of a step's gradients, written by the GEMM.)
+Tensor GradientDestination(size_t input);
+
 // Watches this thread's tape, for tools that show how gradients flow (`latent grads`) and their
 // tests: each node as Record() attaches it, and each node's backward as RunBackward() runs it.
 // Training installs none; the engine then pays one null check per op and per node.

@@ -45,7 +45,9 @@ TEST(Autograd, ZeroGradMakesTheNextPassOverwriteTheStaleBuffer) {
 }
 
 // A first gradient of -0 is stored as +0, as zeroing the buffer and adding -0 to it would: the
-// optimizer sees the same bits as before ZeroGrad skipped the fill.
+// optimizer sees the same bits as before ZeroGrad skipped the fill. (A gradient written in place,
+// Linear's weight gradient, is the GEMM's own sum, which can be -0; Adam's update and the
+// gradient norm treat the two zeros alike.)
 TEST(Autograd, FirstGradientAfterZeroGradIsWrittenAsGPlusZero) {
   Tensor x = Leaf({2.0}, {1});
   Sum(Scale(x, 3.0)).Backward();
@@ -53,6 +55,55 @@ TEST(Autograd, FirstGradientAfterZeroGradIsWrittenAsGPlusZero) {
   Sum(Scale(x, -0.0)).Backward();  // d/dx (-0 x) = -0
   EXPECT_EQ(x.grad().item(), 0.0);
   EXPECT_FALSE(std::signbit(x.grad().item()));
+}
+
+// Whether the weight gradient each Linear node returned is the weight's own gradient buffer, i.e.
+// was written in place through GradientDestination().
+class LinearWeightGradientWatcher : public TapeObserver {
+ public:
+  void OnBackward(const Node& node, const std::vector<Tensor>& /*grad_outputs*/,
+                  const std::vector<Tensor>& grad_inputs) override {
+    if (node.op() != OpKind::kLinear) return;
+    const Tensor& w = node.inputs()[1];
+    in_place.push_back(grad_inputs[1].raw_data() == w.autograd()->grad.raw_data());
+  }
+  std::vector<bool> in_place;
+};
+
+// After ZeroGrad, the first Linear to reach a weight writes its gradient into the weight's buffer
+// itself; a second Linear on the same weight in the same pass then adds through the engine. The
+// sum is exact here (small integers), so any lost or doubled contribution shows.
+TEST(Autograd, LinearWritesAWeightsFirstGradientInPlace) {
+  Tensor w = Leaf({1, 2, 3, 4, 5, 6}, {2, 3});
+  const Tensor x1 = Tensor::FromVector<double>({1, 0, 2, -1, 1, 0}, {2, 3});
+  const Tensor x2 = Tensor::FromVector<double>({3, 1, -2}, {1, 3});
+  const auto loss = [&] { return Add(Sum(Linear(x1, w, Tensor())), Sum(Linear(x2, w, Tensor()))); };
+  loss().Backward();  // the buffer's first use: a copy of the first gradient
+  w.autograd()->grad.Fill(std::nan(""));  // stale contents that an add would keep
+  w.ZeroGrad();
+  LinearWeightGradientWatcher watcher;
+  {
+    const TapeObserverGuard guard(&watcher);
+    loss().Backward();
+  }
+  // dW[o, i] = sum_b x1[b, i] + sum_b x2[b, i] for both outputs o: (0 + 3, 1 + 1, 2 - 2).
+  EXPECT_EQ(w.grad().ToVector<double>(), (std::vector<double>{3, 2, 0, 3, 2, 0}));
+  EXPECT_EQ(watcher.in_place, (std::vector<bool>{true, false}));
+}
+
+// A leaf that is two inputs of one node gets no destination: the node's two gradients for it
+// would be written over each other. y = w w^T, so d sum(y) / dw[a, k] = 2 sum_i w[i, k].
+TEST(Autograd, ALeafTwiceAmongANodesInputsIsAccumulatedNotWrittenInPlace) {
+  Tensor w = Leaf({1, 2, 3, 4, 5, 6}, {2, 3});
+  Sum(Linear(w, w, Tensor())).Backward();
+  w.ZeroGrad();
+  LinearWeightGradientWatcher watcher;
+  {
+    const TapeObserverGuard guard(&watcher);
+    Sum(Linear(w, w, Tensor())).Backward();
+  }
+  EXPECT_EQ(w.grad().ToVector<double>(), (std::vector<double>{10, 14, 18, 10, 14, 18}));
+  EXPECT_EQ(watcher.in_place, (std::vector<bool>{false}));
 }
 
 TEST(Autograd, DiamondGraphOrdersNodesCorrectly) {
