@@ -53,8 +53,8 @@ TEST(GmmVae, LogPriorIsTheWeightedMixtureOfItsGaussians) {
   // Codes near the components and far from them (the mixture's tails).
   const std::vector<double> zs =
       Scale(RandomNormal({N, kLatent}, 9, 0, DType::kF64), 2.0).ToVector<double>();
-  const std::vector<double> got =
-      dynamic_cast<VaeCore&>(*model).LogPrior(Tensor::FromVector(zs, {N, kLatent})).ToVector<double>();
+  const Tensor z = Tensor::FromVector(zs, {N, kLatent});
+  const std::vector<double> got = dynamic_cast<VaeCore&>(*model).LogPrior(z).ToVector<double>();
   ASSERT_EQ(got.size(), static_cast<size_t>(N));
   long double total = 0;
   for (double ak : a) total += std::exp(static_cast<long double>(ak));

@@ -58,7 +58,7 @@ double TimeMs(Device device, int warmup, int runs, Fn&& fn) {
 int BenchStep(const Args& args) {
   std::vector<FlagSpec> specs = {{"model", "vae", "model to time"},
                                  {"batch-size", "128", "examples per step"},
-                                 {"steps", "200", "timed steps (and as many again, phase by phase)"},
+                                 {"steps", "200", "timed steps (then as many, phase by phase)"},
                                  {"warmup", "20", "untimed steps first"},
                                  {"data", "data/mnist", "IDX directory for the batch (random "
                                                         "pixels when it does not exist)"}};
@@ -93,8 +93,7 @@ int BenchStep(const Args& args) {
                              adam.Step();
                            });
   // Then as many steps again, the device synchronized after each phase (as the trainer's NVTX
-  // ranges split them): where the step's time goes, without a sampling profiler, which on a VM
-  // slows some passes more than others.
+  // ranges split them): where the step's time goes, without a profiler.
   std::vector<double> phase_ms[3];
   for (int i = 0; i < steps; ++i) {
     const auto t0 = Clock::now();
@@ -123,8 +122,9 @@ int BenchStep(const Args& args) {
       device.is_cuda() ? (flags.Get("gemm") == "cublas" ? ", gemm cublas" : ", gemm latent") : "",
       ms);
   std::printf("step_ms %.4f\n", ms);
-  std::printf("phases_ms forward %.4f backward %.4f optimizer %.4f (optimizer %.1f%% of the three)\n",
-              forward, backward, optimizer, 100.0 * optimizer / (forward + backward + optimizer));
+  std::printf(
+      "phases_ms forward %.4f backward %.4f optimizer %.4f (optimizer %.1f%% of the three)\n",
+      forward, backward, optimizer, 100.0 * optimizer / (forward + backward + optimizer));
   return 0;
 }
 
