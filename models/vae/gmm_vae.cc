@@ -9,8 +9,9 @@
 // the reconstruction's z (VaeCore::Loss); log p(z) is one GEMM (models/vae/mixture_prior.h).
 // Where vamp-vae's components are the encoder's posteriors at learned pseudo-inputs (K encoder
 // passes per step), these are free: K (2D + 1) numbers, and a prior that costs nothing to
-// evaluate. With K = 10 on MNIST the components tend to take one digit class each, so the codes
-// cluster by class.
+// evaluate. VaDE, pre-trained, reports that with K = 10 on MNIST the components take one digit
+// class each; trained end to end here, the components all stay in use but their clusters are not
+// the classes (docs/results.md: a linear probe of 90.9-92.3% on 32-d codes).
 //
 // Initialization: the means uniform in [-1, 1]^D, so the components start apart (identical ones
 // would get identical gradients and remain one); the log-variances 0 and the logits a 0, so
